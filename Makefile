@@ -1,0 +1,47 @@
+# One toolchain: pyproject + pip in a local .venv. Every target sets up what it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+
+.PHONY: help venv dev test lint typecheck pytest demo local bench clean
+
+help:
+	@echo "make demo   - set up .venv with the embedded model and summarize the sample transcript"
+	@echo "make test   - set up .venv with dev tools and run ruff, mypy and pytest"
+	@echo "make bench  - run the benchmarks in benchmarks/"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Reinstall only when the project's metadata changes.
+$(VENV)/.dev-installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(VENV)/.local-installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[dev,local]'
+	touch $@
+
+venv: $(PY)
+dev: $(VENV)/.dev-installed
+local: $(VENV)/.local-installed
+
+lint: dev
+	$(BIN)/ruff check toolkit tests benchmarks
+	$(BIN)/ruff format --check toolkit tests benchmarks
+
+typecheck: dev
+	$(BIN)/mypy
+
+pytest: dev
+	$(BIN)/pytest -q --record-mode=none
+
+test: lint typecheck pytest
+
+bench: dev
+	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
