@@ -43,5 +43,10 @@ test: lint typecheck pytest
 bench: dev
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
+# Summarize the sample transcript with the embedded model (first run: joins the bundled GGUF and
+# starts llama.cpp on 127.0.0.1; a few minutes on a laptop CPU). Output also in out/demo/.
+demo: local
+	$(BIN)/verisum summarize examples/kuaishou-2024q1-call.txt --out out/demo --format md
+
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

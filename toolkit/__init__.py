@@ -9,7 +9,14 @@ from toolkit.errors import (
     LLMUnavailable,
     VerisumError,
 )
+from toolkit.numbers import extract_quantities
+from toolkit.pipeline import asummarize, summarize
 from toolkit.quantity import Basis, Kind, Period, Qualifier, Quantity, Role
+from toolkit.verdict import NumberCheck, Reason, Verdict, Verification
+
+# `toolkit.verify` is the function (issue 3's API); the module stays importable as
+# `from toolkit.verify import PreparedSource`.
+from toolkit.verify import PreparedSource, prepare_source, verify, verify_many
 
 __version__ = "0.1.0"
 
@@ -20,10 +27,21 @@ __all__ = [
     "Kind",
     "LLMOutputInvalid",
     "LLMUnavailable",
+    "NumberCheck",
     "Period",
+    "PreparedSource",
     "Qualifier",
     "Quantity",
+    "Reason",
     "Role",
+    "Verdict",
+    "Verification",
     "VerisumError",
     "__version__",
+    "asummarize",
+    "extract_quantities",
+    "prepare_source",
+    "summarize",
+    "verify",
+    "verify_many",
 ]

@@ -1,0 +1,252 @@
+"""The summarization pipeline end to end with `FakeLLM`: prompts, repair, drop/keep, modes."""
+
+import asyncio
+import re
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from toolkit.drafts import (
+    ChunkNotes,
+    DraftClaim,
+    DraftItem,
+    DraftSummary,
+    RepairedItem,
+    RepairedItems,
+)
+from toolkit.errors import InputError, LLMOutputInvalid
+from toolkit.pipeline import PartialOutputInvalid, asummarize, partial_of, summarize
+from toolkit.summary import EvidenceMethod, ItemStatus
+from toolkit.testing import FakeLLM
+
+SAMPLE = (Path(__file__).parent.parent / "examples" / "kuaishou-2024q1-call.txt").read_text(
+    encoding="utf-8"
+)
+REVENUE_ZH = "第一季度线上营销服务收入达到166.5亿。"
+WRONG_EN = "Q1 online marketing services revenue reached 166.5 billion."
+RIGHT_EN = "Q1 online marketing services revenue reached 16.65 billion."
+USERS = DraftItem(
+    zh="日均支付用户数同比增长近九倍。", en="Daily paying users grew nearly ninefold year on year."
+)
+BUYBACK = DraftClaim(
+    zh="公司累计回购股份约6071万股。",
+    en="Kuaishou repurchased about 60.71 million shares.",
+    evidence="回购股份约6071万股,约占总股本的1.7%",
+)
+
+
+def draft(*bullets: DraftItem, claims: tuple[DraftClaim, ...] = (BUYBACK,)) -> DraftSummary:
+    return DraftSummary(
+        headline_zh="快手一季度日均支付用户数同比增长近九倍。",
+        headline_en="Kuaishou's daily paying users grew nearly ninefold year on year in Q1.",
+        bullets=list(bullets),
+        claims=list(claims),
+    )
+
+
+def test_a_wrong_scale_is_sent_back_with_the_verifiers_reason_and_repaired() -> None:
+    llm = FakeLLM(
+        [
+            draft(DraftItem(zh=REVENUE_ZH, en=WRONG_EN), USERS),
+            RepairedItems(items=[RepairedItem(id="b1", zh=REVENUE_ZH, en=RIGHT_EN)]),
+        ]
+    )
+    report = summarize(SAMPLE, doc_id="kuaishou", llm=llm)
+
+    assert [c.prompt for c in llm.calls] == ["summarize@2", "repair@2"]
+    repair_request = llm.calls[1].messages[1]["content"]
+    assert "id: b1" in repair_request
+    assert "166.5亿 = 16.65 billion" in repair_request  # the verifier's own explanation
+    assert "off by a power of ten" in repair_request
+    assert report.bullets[0].en == RIGHT_EN
+    assert report.bullets[0].status is ItemStatus.SUPPORTED
+    assert report.bullets[0].repaired == 1
+    assert report.draft.contradicted >= 1
+    assert report.final.precision == 1.0
+    (round_one,) = report.repairs
+    assert round_one.entries[0].before["en"] == WRONG_EN
+    assert round_one.entries[0].after == {"zh": REVENUE_ZH, "en": RIGHT_EN}
+    assert round_one.entries[0].fixed
+    assert not report.dropped
+
+
+def test_an_item_still_contradicted_after_the_last_round_is_dropped() -> None:
+    unrepaired = RepairedItems(items=[RepairedItem(id="b1", zh=REVENUE_ZH, en=WRONG_EN)])
+    llm = FakeLLM([draft(DraftItem(zh=REVENUE_ZH, en=WRONG_EN), USERS), unrepaired, unrepaired])
+    report = summarize(SAMPLE, llm=llm, repair_rounds=2)
+
+    assert [b.en for b in report.bullets] == [USERS.en]
+    assert [d.item.en for d in report.dropped] == [WRONG_EN]
+    assert report.dropped[0].kind == "bullet"
+    assert len(report.repairs) == 2
+    assert report.repaired.contradicted >= 1
+    assert report.final.contradicted == 0
+
+
+def test_keep_unsupported_keeps_the_item_flagged_with_its_problems() -> None:
+    llm = FakeLLM([draft(DraftItem(zh=REVENUE_ZH, en=WRONG_EN), USERS)])
+    report = summarize(SAMPLE, llm=llm, repair_rounds=0, keep_unsupported=True)
+
+    flagged = report.bullets[0]
+    assert flagged.status is ItemStatus.FLAGGED
+    assert any("off by a power of ten" in p for p in flagged.problems)
+    assert report.final.precision is not None and report.final.precision < 1.0
+    assert not report.dropped and not report.repairs
+
+
+def test_sides_with_different_numbers_are_repaired_like_a_failed_verification() -> None:
+    mismatch = DraftItem(
+        zh="第一季度线上营销服务收入达到166.5亿，同比增长27.4%。",
+        en="Online marketing services revenue grew 27.4% year on year.",
+    )
+    both = "Online marketing services revenue reached 16.65 billion, up 27.4% year on year."
+    llm = FakeLLM(
+        [
+            draft(mismatch),
+            RepairedItems(items=[RepairedItem(id="b1", zh=mismatch.zh, en=both)]),
+        ]
+    )
+    report = summarize(SAMPLE, llm=llm)
+
+    first = report.repairs[0].entries[0]
+    assert first.problems == [
+        "zh and en state different numbers: zh has 166.5亿 that en lacks, "
+        "en has nothing that zh lacks"
+    ]
+    assert report.bullets[0].consistency.consistent
+    assert report.bullets[0].en == both
+
+
+def test_claims_get_their_evidence_located_in_the_original_text() -> None:
+    llm = FakeLLM([draft(USERS)])
+    report = summarize(SAMPLE, llm=llm)
+
+    (claim,) = report.claims
+    assert claim.evidence.method is EvidenceMethod.EXACT
+    assert claim.evidence.span is not None
+    start, end = claim.evidence.span
+    assert SAMPLE[start:end] == BUYBACK.evidence
+
+
+def test_the_prompt_shows_the_document_in_numbered_parts_and_the_unit_rule() -> None:
+    llm = FakeLLM([draft(USERS)])
+    summarize(SAMPLE, llm=llm, max_bullets=9)
+
+    system, user = (m["content"] for m in llm.calls[0].messages)
+    parts = [line for line in user.splitlines() if re.match(r"\[\d+\] ", line)]
+    assert f"9 key facts spread over all parts of the document ([1] to [{len(parts)}])" in system
+    assert "divide 亿 by 10" in system
+    assert parts[0].startswith("[1] Q:第一季度的线上营销收入")
+    # The OCR'd "0:" is normalized to "Q:"; a long answer is split at sentence ends.
+    assert any(re.match(r"\[\d+\] Q:本地生活业务最近的进展", p) for p in parts)
+    assert len(parts) > 8
+    assert "<quantities>" not in user
+
+
+def test_grounded_mode_renders_tags_in_each_language() -> None:
+    def answer(model: type[BaseModel], messages: list[dict[str, str]]) -> BaseModel:
+        user = messages[1]["content"]
+        tag = next(
+            line.split(":")[0] for line in user.splitlines() if line.endswith("| en 16.65 billion")
+        )
+        assert f"166.5亿⟦{tag}⟧" in user
+        return draft(
+            DraftItem(
+                zh=f"第一季度线上营销服务收入达到{{{tag}}}。",
+                en=f"Q1 online marketing services revenue reached {{{tag}}}.",
+            ),
+            claims=(),
+        )
+
+    llm = FakeLLM([answer])
+    report = summarize(SAMPLE, llm=llm, numbers="grounded")
+
+    assert report.numbers == "grounded"
+    assert report.bullets[0].zh == "第一季度线上营销服务收入达到166.5亿。"
+    assert report.bullets[0].en == "Q1 online marketing services revenue reached 16.65 billion."
+    assert report.bullets[0].status is ItemStatus.SUPPORTED
+    assert "grounded_example@2" in report.prompts
+
+
+def test_an_unknown_tag_in_grounded_mode_is_a_problem_for_repair() -> None:
+    bad = DraftItem(zh="收入达到{q999}。", en="Revenue reached {q999}.")
+    llm = FakeLLM([draft(bad, claims=()), RepairedItems(items=[])])
+    report = summarize(SAMPLE, llm=llm, numbers="grounded", repair_rounds=1)
+
+    assert report.repairs[0].entries[0].problems[:2] == [
+        "zh: {q999} is not a tag in <quantities>",
+        "en: {q999} is not a tag in <quantities>",
+    ]
+    assert report.dropped[0].item.zh == "收入达到{q999}。"
+
+
+def test_a_long_document_is_chunked_mapped_and_reduced_not_truncated() -> None:
+    def answer(model: type[BaseModel], messages: list[dict[str, str]]) -> BaseModel:
+        if model is ChunkNotes:
+            return ChunkNotes(claims=[BUYBACK])
+        assert "[1] zh: 公司累计回购股份约6071万股。" in messages[1]["content"]
+        return draft(USERS)
+
+    long_text = "\n".join([SAMPLE] * 6)
+    llm = FakeLLM([answer] * 40)
+    report = summarize(long_text, llm=llm, context_window=6000)
+
+    chunks = report.chunks
+    assert chunks >= len(long_text) // 3000  # the document is far over one 6000-token window
+    assert [c.prompt for c in llm.calls] == ["summarize_map@2"] * chunks + ["summarize_reduce@2"]
+    maps = [c.messages[1]["content"] for c in llm.calls[:chunks]]
+    assert all(f'part="{i + 1} of {chunks}"' in m for i, m in enumerate(maps))
+    # Every character of the document went to some map call: nothing was cut off.
+    assert sum(len(m) for m in maps) >= len(long_text)
+    assert "第一季度线上营销服务收入达到了166.5亿" in maps[0]
+    assert "我们也将在未来继续给大家带来更多的进展分享" in maps[-1]
+    assert report.claims[0].en == BUYBACK.en
+    assert {"chunk", "map", "reduce"} <= set(report.timings)
+
+
+def test_a_model_that_never_answers_validly_keeps_the_notes_already_made() -> None:
+    long_text = "\n".join([SAMPLE] * 6)
+    llm = FakeLLM([ChunkNotes(claims=[BUYBACK])] + [LLMOutputInvalid("did not fit")] * 30)
+    with pytest.raises(PartialOutputInvalid) as caught:
+        summarize(long_text, llm=llm, context_window=6000)
+    assert isinstance(caught.value, LLMOutputInvalid)
+    partial = partial_of(caught.value)
+    assert partial is not None
+    assert partial.stage == "map"
+    assert partial.notes == [BUYBACK]
+    assert partial.failed_chunks[0] == 1
+    assert "1 notes kept" in str(caught.value)
+
+
+def test_a_failed_one_call_summary_says_so_clearly() -> None:
+    llm = FakeLLM([LLMOutputInvalid("model local: the answer did not fit DraftSummary")])
+    with pytest.raises(LLMOutputInvalid, match="summarize failed: model local"):
+        summarize(SAMPLE, doc_id="kuaishou", llm=llm)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"), [("", "empty"), (" \n", "empty"), ("a\x00b", "binary")]
+)
+def test_empty_or_binary_text_is_an_input_error_naming_the_document(
+    text: str, message: str
+) -> None:
+    with pytest.raises(InputError, match=f"^notes.txt: .*{message}"):
+        summarize(text, doc_id="notes.txt", llm=FakeLLM())
+
+
+def test_the_async_api_gives_the_same_report() -> None:
+    answers = [draft(DraftItem(zh=REVENUE_ZH, en=RIGHT_EN), USERS)]
+    sync = summarize(SAMPLE, doc_id="k", llm=FakeLLM(answers))
+    concurrent = asyncio.run(asummarize(SAMPLE, doc_id="k", llm=FakeLLM(answers)))
+    assert concurrent.model_dump(exclude={"timings"}) == sync.model_dump(exclude={"timings"})
+
+
+def test_the_report_records_hash_model_prompts_usage_and_timings() -> None:
+    report = summarize(SAMPLE, doc_id="kuaishou", llm=FakeLLM([draft(USERS)]))
+    assert report.doc_id == "kuaishou"
+    assert len(report.sha256) == 64
+    assert report.model == "fake"
+    assert report.prompts[0] == "summarize@2" and "units@2" in report.prompts
+    assert report.usage.calls == 1 and report.usage.prompt_tokens > 0
+    assert {"prepare", "summarize", "verify", "total"} <= set(report.timings)

@@ -1,0 +1,107 @@
+"""A disk cache of validated model answers, so re-running an eval or a batch costs no tokens.
+
+The key is a sha256 of everything that can change the answer: model, messages, the response
+schema, the sampling parameters and the prompt's ``id@version``. Bumping a prompt's version
+therefore invalidates its entries without touching anyone else's. Storage is one stdlib sqlite
+file (WAL mode, safe for several processes) in the cache directory.
+
+Example::
+
+    >>> cache = ResponseCache(Path("/tmp/verisum-doc-cache"))
+    >>> key = cache_key(model="m", messages=[{"role": "user", "content": "hi"}],
+    ...                 schema={"type": "object"}, params={"temperature": 0.0}, prompt="p@1")
+    >>> cache.put(key, '{"a": 1}', prompt="p@1", model="m")
+    >>> cache.get(key)
+    '{"a": 1}'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from toolkit.errors import ConfigError
+
+CACHE_FILE = "llm-cache.sqlite3"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS responses (
+    key TEXT PRIMARY KEY,
+    prompt TEXT NOT NULL,
+    model TEXT NOT NULL,
+    response TEXT NOT NULL,
+    created REAL NOT NULL
+)
+"""
+
+
+def cache_key(
+    *,
+    model: str,
+    messages: list[dict[str, str]],
+    schema: dict[str, Any],
+    params: dict[str, Any],
+    prompt: str,
+) -> str:
+    """A stable hex digest of a request; dict order and whitespace do not matter."""
+    canonical = json.dumps(
+        {
+            "model": model,
+            "messages": messages,
+            "schema": schema,
+            "params": params,
+            "prompt": prompt,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class ResponseCache:
+    """Validated responses (as JSON text) by `cache_key`; thread-safe, one connection."""
+
+    def __init__(self, directory: Path) -> None:
+        self.path = directory / CACHE_FILE
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(_SCHEMA)
+            self._db.commit()
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigError(
+                f"cannot open the response cache {self.path}: {exc}; set VERISUM_CACHE_DIR to a "
+                "writable directory or pass --no-cache"
+            ) from exc
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> str | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT response FROM responses WHERE key = ?", (key,)
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def put(self, key: str, response: str, *, prompt: str, model: str) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO responses (key, prompt, model, response, created) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (key, prompt, model, response, time.time()),
+            )
+            self._db.commit()
+
+    def __len__(self) -> int:
+        with self._lock:
+            row = self._db.execute("SELECT COUNT(*) FROM responses").fetchone()
+        return int(row[0])
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

@@ -1,0 +1,661 @@
+"""The deterministic claim verifier: is every number of a claim supported by the source?
+
+No LLM and no randomness: the same claim and source give the same `Verification` every run.
+
+How a claim number is judged (README "How the verifier decides" has the full rules):
+
+1. The source is prepared once (`prepare_source`): its quantities are extracted, each gets a
+   `toolkit.context.Context` (lexicon concepts, surface words, neighbouring numbers), and the
+   features go into an inverted index, with the quantities also grouped by unit family.
+2. A claim number is scored against the source quantities of a compatible unit family by the
+   features they share (metric concepts weigh most) plus agreement of role, basis and period.
+3. Only the best-fitting candidates of the *same metric* may support or contradict it (a value
+   that occurs in the source for another metric is not support: ``other_metric``). Candidates
+   whose metric is unknown may support but never contradict.
+4. `toolkit.compare.judge` applies the value rules (rounding half-up, 10ⁿ slips, qualifiers,
+   currency, basis, role, period, dates).
+5. Claim verdict: any number contradicted → contradicted; all supported → supported; otherwise
+   unverifiable; no numbers → unverifiable with ``no_numbers``.
+
+Example::
+
+    >>> src = prepare_source("第一季度线上营销服务收入达到了166.5亿。同比增长27.4%")
+    >>> v = src.verify("Online marketing revenue was RMB16.7 billion, up 27% YoY")
+    >>> v.verdict, [c.reason.value for c in v.checks]
+    (<Verdict.SUPPORTED: 'supported'>, ['rounded', 'rounded'])
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from bisect import bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from pydantic import BaseModel
+
+from toolkit.compare import is_currency, judge
+from toolkit.context import Context, TextLayout, anchors_conflict, describe
+from toolkit.errors import InputError
+from toolkit.lexicon import Lexicon, load_lexicon
+from toolkit.quantity import Kind, Quantity
+from toolkit.render import render
+from toolkit.verdict import REASON_VERDICT, NumberCheck, Reason, Verdict, Verification
+
+FIT_RATIO = 0.75
+"""Candidates scoring at least 75% of the best same-metric candidate count as fitting: only
+they can contradict a claim number."""
+SUPPORT_RATIO = 0.5
+"""A candidate of the same metric supports a claim number when it scores at least half the best
+(the best-scoring one may be another line of the same table: 最高价 vs 最低价 share most words)."""
+STRONG_SURFACE = 2.0
+"""A claim whose metric the lexicon does not know may still be contradicted by a candidate
+whose surface context (shared words, bigrams, neighbouring numbers) scores at least this."""
+
+METRIC_BASE = 3.0
+MODIFIER_BASE = 1.5
+SURFACE_BASE = 0.6
+NUMBER_KEY_BASE = 1.0
+
+DOMINANT_MIN_MENTIONS = 5
+DOMINANT_SHARE = 0.8
+_BARE_AMOUNT_PRECISION = Decimal(10) ** 4  # 150万, 166.5亿, "10 million": amounts, not counts
+
+_PLAIN_UNITS = frozenset({"%", "pp", "x"})
+_IDENTIFIER_DIGITS = re.compile(r"(?<![\d.])\d{2,}(?:\.\d+)?(?![\d.])")
+DURATION_UNITS = frozenset(
+    {"years", "months", "weeks", "days", "trading days", "quarters", "hours", "minutes"}
+)
+_CURRENCY_DECLARATION = re.compile(
+    r"(?:单位|币种|货币)\s*[:：]?\s*(?:[千万亿百]*\s*)?(?P<zh>人民币|港元|港币|美元)"
+    r"|以(?P<zh2>人民币|港元|港币|美元)(?:计|列示|为单位)"
+    r"|(?:in|of)\s+(?:thousands|millions|billions)\s+of\s+(?P<en>U\.?S\.?\s*dollars|"
+    r"Hong Kong dollars|HK\$|RMB|renminbi|yuan)",
+    re.IGNORECASE,
+)
+_DECLARED = {
+    "人民币": "CNY",
+    "港元": "HKD",
+    "港币": "HKD",
+    "美元": "USD",
+    "hong kong dollars": "HKD",
+    "hk$": "HKD",
+    "rmb": "CNY",
+    "renminbi": "CNY",
+    "yuan": "CNY",
+}
+
+
+def _family(quantity: Quantity) -> str:
+    """Index key: "date", "money" (any currency), "bare" (no unit), or the unit itself."""
+    if quantity.kind is Kind.DATE:
+        return "date"
+    if is_currency(quantity.unit):
+        return "money"
+    return quantity.unit or "bare"
+
+
+def _claim_families(quantity: Quantity, known: Iterable[str]) -> list[str]:
+    """Source families a claim number may be compared with: a bare source amount may be money
+    or a count ("150万" vs "1.5 million users"), never a percentage or a multiple."""
+    family = _family(quantity)
+    if family == "date":
+        return ["date"]
+    if family in _PLAIN_UNITS:
+        return [family]
+    if family == "money":
+        return ["money", "bare"]
+    if family == "bare":
+        return [f for f in known if f != "date" and f not in _PLAIN_UNITS]
+    return [family, "bare"]
+
+
+def detect_language(text: str) -> str | None:
+    """ "zh" when CJK characters make up a fair share of the letters (one in five: a CJK
+    character carries a word), "en" when Latin letters dominate, None when other scripts
+    (Cyrillic, Arabic, kana...) dominate or there are no letters at all."""
+    cjk = latin = other = 0
+    for ch in text:
+        if not ch.isalpha():
+            continue
+        if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf":
+            cjk += 1
+        elif ch.isascii():
+            latin += 1
+        else:
+            other += 1
+    if other > cjk + latin or cjk + latin == 0:
+        return None
+    return "zh" if cjk * 4 >= latin else "en"
+
+
+def _letters(text: str) -> bool:
+    return any(ch.isalpha() for ch in text)
+
+
+def infer_currency(text: str, quantities: Sequence[Quantity]) -> str:
+    """The currency a bare source amount is in.
+
+    1. A declaration in the text: "单位：港元", "以人民币计", "in millions of U.S. dollars".
+    2. A currency that dominates the amounts: at least 5 mentions and 80% of all amounts,
+       the bare ones (166.5亿) included. A Chinese call that states its HK$ buybacks in 港币 but
+       its revenue as a bare 166.5亿 keeps RMB; an English report writing HK$ before nearly
+       every amount makes its few bare amounts HK$ too.
+    3. Otherwise the language default: CNY for a Chinese text, USD for an English one.
+    """
+    m = _CURRENCY_DECLARATION.search(text[:200_000])
+    if m is not None:
+        word = next(g for g in m.groups() if g is not None)
+        word = re.sub(r"\s+", " ", word.lower())
+        if word.startswith("u"):
+            return "USD"
+        return _DECLARED.get(word, _DECLARED.get(m.group(0)[-2:], "CNY"))
+    stated = Counter(q.unit for q in quantities if is_currency(q.unit))
+    bare_amounts = sum(
+        1
+        for q in quantities
+        if q.kind is Kind.NUMBER and q.unit is None and q.precision >= _BARE_AMOUNT_PRECISION
+    )
+    if stated:
+        currency, count = stated.most_common(1)[0]
+        amounts = sum(stated.values()) + bare_amounts
+        if (
+            currency is not None
+            and count >= DOMINANT_MIN_MENTIONS
+            and count >= (DOMINANT_SHARE * amounts)
+        ):
+            return currency
+    sample = text[:20_000]
+    return "CNY" if detect_language(sample) == "zh" else "USD"
+
+
+def _extract(text: str, doc_date: date | None) -> list[Quantity]:
+    from toolkit.numbers import extract_quantities  # the extractor; imported late on purpose
+
+    return extract_quantities(text, doc_date=doc_date)
+
+
+class ClaimRow(BaseModel):
+    """A claim to verify, as read from a ``--claims`` JSONL file: ``{"id", "claim"}``."""
+
+    id: str
+    claim: str
+
+
+@dataclass
+class _Scored:
+    index: int
+    score: float
+    relation: str  # "same", "unknown" or "other"
+
+
+class PreparedSource:
+    """A source text prepared once for many claims: its quantities, their contexts, an inverted
+    feature index and the quantities grouped by unit family.
+
+    Example::
+
+        >>> src = prepare_source("回购不超过160亿港币", doc_date=date(2024, 6, 1))
+        >>> src.verify("buyback of up to HK$16 billion").verdict
+        <Verdict.SUPPORTED: 'supported'>
+    """
+
+    def __init__(
+        self,
+        text: str,
+        *,
+        doc_date: date | None = None,
+        currency: str | None = None,
+        quantities: Sequence[Quantity] | None = None,
+        lexicon: Lexicon | None = None,
+    ) -> None:
+        if not text or not text.strip():
+            raise InputError("the source text is empty; there is nothing to verify against")
+        self.text = text
+        self.doc_date = doc_date
+        self.lexicon = lexicon or load_lexicon()
+        self.quantities: list[Quantity] = (
+            list(quantities) if quantities is not None else _extract(text, doc_date)
+        )
+        self.currency = currency or infer_currency(text, self.quantities)
+        self._layout = TextLayout(text, self.lexicon)
+        self.contexts: list[Context] = describe(
+            text, self.quantities, self.lexicon, layout=self._layout
+        )
+        self._line_starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
+        self._digit_strings = {m.group() for m in _IDENTIFIER_DIGITS.finditer(text)}
+        self._by_family: dict[str, list[int]] = defaultdict(list)
+        self._by_value: dict[Decimal, list[int]] = defaultdict(list)
+        for i, q in enumerate(self.quantities):
+            self._by_family[_family(q)].append(i)
+            if q.kind is Kind.NUMBER:
+                self._by_value[abs(q.value).normalize()].append(i)
+        self._years: set[int] = set()
+        for q in self.quantities:
+            if q.period is not None and q.period.year is not None:
+                self._years.add(q.period.year)
+        self._build_index()
+
+    # ---- index ---------------------------------------------------------------------------
+    def _base(self, feature: str) -> float:
+        if feature.startswith("~"):
+            return SURFACE_BASE
+        if feature.startswith("#"):
+            return NUMBER_KEY_BASE
+        return METRIC_BASE if self.lexicon.is_metric(feature) else MODIFIER_BASE
+
+    def _build_index(self) -> None:
+        df: Counter[str] = Counter()
+        for ctx in self.contexts:
+            df.update(ctx.features.keys())
+        n = max(len(self.contexts), 1)
+        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for i, ctx in enumerate(self.contexts):
+            for feature, weight in ctx.features.items():
+                base = self._base(feature)
+                if feature[0] in "~#":
+                    base *= min(2.0, math.log(1.0 + n / df[feature]))
+                self._postings[feature].append((i, weight * base))
+
+    def location(self, span: tuple[int, int]) -> str:
+        """Where a span is, as "line:col-col" (1-based, end inclusive): (22, 28) → "1:23-28"."""
+        start, end = span
+        k = bisect_right(self._line_starts, start) - 1
+        line_start = self._line_starts[k]
+        return f"{k + 1}:{start - line_start + 1}-{max(end - line_start, start - line_start + 1)}"
+
+    # ---- verification --------------------------------------------------------------------
+    def verify(self, claim: str, *, quantities: Sequence[Quantity] | None = None) -> Verification:
+        """Verify one claim (``quantities`` lets a caller pass the claim's numbers it already
+        extracted, e.g. hand-built ones in tests)."""
+        if not claim or not claim.strip():
+            return Verification(claim=claim, verdict=Verdict.UNVERIFIABLE, reason=Reason.NO_NUMBERS)
+        if _letters(claim) and detect_language(claim) is None and quantities is None:
+            return Verification(
+                claim=claim, verdict=Verdict.UNVERIFIABLE, reason=Reason.UNSUPPORTED_LANGUAGE
+            )
+        claim_quantities = (
+            list(quantities) if quantities is not None else _extract(claim, self.doc_date)
+        )
+        if not claim_quantities:
+            return Verification(claim=claim, verdict=Verdict.UNVERIFIABLE, reason=Reason.NO_NUMBERS)
+        contexts = describe(claim, claim_quantities, self.lexicon, claim=True)
+        checks = [
+            self._check(q, ctx, claim_quantities)
+            for q, ctx in zip(claim_quantities, contexts, strict=True)
+        ]
+        result = _aggregate(claim, checks)
+        unknown = self._unknown_identifiers(claim, claim_quantities)
+        if not unknown:
+            return result
+        if result.verdict is Verdict.SUPPORTED:
+            return result.model_copy(
+                update={
+                    "verdict": Verdict.UNVERIFIABLE,
+                    "reason": Reason.UNKNOWN_IDENTIFIER,
+                    "unknown_identifiers": unknown,
+                }
+            )
+        return result.model_copy(update={"unknown_identifiers": unknown})
+
+    def _unknown_identifiers(self, claim: str, quantities: Sequence[Quantity]) -> list[str]:
+        """Digit strings of two or more digits that no claim quantity covers and that the
+        source never writes: fund codes (516480), ranks (37/219), names (covid-19). Labels such
+        as Q1, H1 or FY2021 (digits glued to letters) are periods, not identifiers."""
+        spans = [q.span for q in quantities]
+        unknown: list[str] = []
+        for m in _IDENTIFIER_DIGITS.finditer(claim):
+            start, end = m.span()
+            if any(a <= start and end <= b for a, b in spans):
+                continue
+            if start > 0 and claim[start - 1].isascii() and claim[start - 1].isalpha():
+                continue
+            if m.group() not in self._digit_strings:
+                unknown.append(m.group())
+        return unknown
+
+    def verify_many(self, claims: Iterable[str]) -> list[Verification]:
+        """Verify each claim against this one prepared source."""
+        return [self.verify(claim) for claim in claims]
+
+    def _score(self, q: Quantity, ctx: Context) -> list[_Scored]:
+        """Context scores of the compatible source quantities sharing at least one feature."""
+        allowed: set[int] = set()
+        for family in _claim_families(q, self._by_family.keys()):
+            allowed.update(self._by_family.get(family, ()))
+        if not allowed:
+            return []
+        totals: dict[int, float] = defaultdict(float)
+        for feature, weight in ctx.features.items():
+            for index, posted in self._postings.get(feature, ()):
+                if index in allowed:
+                    totals[index] += weight * posted
+        scored: list[_Scored] = []
+        for index, total in totals.items():
+            source = self.quantities[index]
+            total += _attribute_bonus(q, source)
+            scored.append(_Scored(index, total, self._relation(ctx, self.contexts[index])))
+        scored.sort(key=lambda s: (-s.score, s.index))
+        return scored
+
+    def _relation(self, claim: Context, source: Context) -> str:
+        """ "same" metric (and business line), "other", or "unknown" when either side does not
+        say: revenue vs 线上营销服务收入 is unknown (total or a segment?), not the same."""
+        if anchors_conflict(claim.anchor, source.anchor):
+            return "other"  # the same metric for another month: a table row, not this claim
+        if not claim.metrics or not source.metrics:
+            return "unknown"
+        if not any(self._related(a, b) for a in claim.metrics for b in source.metrics):
+            return "other"
+        if claim.segments and source.segments and not claim.segments & source.segments:
+            return "other"
+        return "same"
+
+    def _related(self, a: str, b: str) -> bool:
+        return a == b or a in self.lexicon.ancestors(b) or b in self.lexicon.ancestors(a)
+
+    def _judge(self, claim: Quantity, index: int) -> Reason | None:
+        return judge(
+            claim, self.quantities[index], doc_currency=self.currency, doc_date=self.doc_date
+        )
+
+    def _check(self, q: Quantity, ctx: Context, siblings: Sequence[Quantity]) -> NumberCheck:
+        if q.kind is Kind.DATE:
+            return self._check_date(q, ctx)
+        scored = self._score(q, ctx)
+        same = [s for s in scored if s.relation == "same"]
+        unknown = [s for s in scored if s.relation == "unknown"]
+        decided = self._decide(q, ctx, same, may_contradict=True)
+        if decided is not None and decided.verdict is Verdict.SUPPORTED:
+            return decided
+        equal, other = self._equal_elsewhere(q, ctx)
+        if equal is not None:
+            return equal
+        if decided is not None:
+            return decided
+        decided = self._decide(q, ctx, unknown, may_contradict=not ctx.metrics)
+        if decided is not None:
+            return decided
+        if other is not None:
+            return self._make(q, Reason.OTHER_METRIC, other, ctx)
+        return self._make(q, Reason.NO_CANDIDATE, None, ctx)
+
+    def _equal_elsewhere(self, q: Quantity, ctx: Context) -> tuple[NumberCheck | None, int | None]:
+        """The same value, written anywhere in the source with a compatible unit, supports the
+        claim number unless the words around it name another metric. A length of time (近60日,
+        三年) names a window rather than a metric, so for it any equal mention counts. Returns
+        the supporting check, or the index of an equal value of another metric."""
+        families = set(_claim_families(q, self._by_family.keys()))
+        duration = q.unit in DURATION_UNITS
+        other: int | None = None
+        for index in self._by_value.get(abs(q.value).normalize(), ()):
+            if _family(self.quantities[index]) not in families:
+                continue
+            reason = self._judge(q, index)
+            if reason is None or not _is(reason, Verdict.SUPPORTED):
+                continue
+            if duration or self._relation(ctx, self.contexts[index]) != "other":
+                return self._make(q, reason, index, ctx), None
+            if other is None:
+                other = index
+        return None, other
+
+    def _decide(
+        self, q: Quantity, ctx: Context, pool: list[_Scored], *, may_contradict: bool
+    ) -> NumberCheck | None:
+        """Judge ``q`` against the fitting part of ``pool`` (scores within FIT_RATIO of the
+        best): supported if any supports; undecided if any cannot decide; contradicted if the
+        rest contradict and contradiction is allowed; None when the pool says nothing."""
+        if not pool or pool[0].score <= 0:
+            return None
+        support_floor = pool[0].score * SUPPORT_RATIO
+        for s in pool:
+            if s.score < support_floor:
+                break
+            reason = self._judge(q, s.index)
+            if reason is not None and _is(reason, Verdict.SUPPORTED):
+                return self._make(q, reason, s.index, ctx)
+        floor = pool[0].score * FIT_RATIO
+        fitting = [s for s in pool if s.score >= floor]
+        judged = [(s, self._judge(q, s.index)) for s in fitting]
+        # A stated value of the same metric (same kind of qualifier) refutes; a bound of it
+        # ("不超过160亿") can only leave the claim undecided.
+        near = [s for s in pool if s.score >= support_floor]
+        firm = [
+            (s, r)
+            for s, r in ((s, self._judge(q, s.index)) for s in near)
+            if r is not None
+            and _is(r, Verdict.CONTRADICTED)
+            and self.quantities[s.index].qualifier is q.qualifier
+        ]
+        undecided = [(s, r) for s, r in judged if r is not None and _is(r, Verdict.UNVERIFIABLE)]
+        close = [(s, r) for s, r in undecided if r is not Reason.BOUND_UNDECIDED]
+        if close or (undecided and not firm):
+            s0, r0 = (close or undecided)[0]
+            return self._make(q, r0, s0.index, ctx)
+        contradicted = firm or [(s, r) for s, r in judged if r is not None]
+        if not contradicted:
+            return None
+        top, reason = contradicted[0]
+        if may_contradict or (not ctx.metrics and top.score >= STRONG_SURFACE):
+            return self._make(q, reason, top.index, ctx)
+        return self._make(q, Reason.NO_CANDIDATE, None, ctx)
+
+    def _check_date(self, q: Quantity, ctx: Context) -> NumberCheck:
+        """A claim date is supported by the same date anywhere in the source (a bare year also
+        by a period of that year); otherwise the best-fitting source date decides."""
+        dates = self._by_family.get("date", [])
+        unresolved: int | None = None
+        for index in dates:
+            reason = self._judge(q, index)
+            if reason is not None and _is(reason, Verdict.SUPPORTED):
+                return self._make(q, reason, index, ctx)
+            if reason is Reason.UNRESOLVED_DATE and unresolved is None:
+                unresolved = index
+        d = q.date
+        if d is not None and d.year is not None and d.month is None and d.year in self._years:
+            index = next(
+                i
+                for i, s in enumerate(self.quantities)
+                if s.period is not None and s.period.year == d.year
+            )
+            return self._make(q, Reason.EXACT, index, ctx)
+        if unresolved is not None:
+            return self._make(q, Reason.UNRESOLVED_DATE, unresolved, ctx)
+        scored = [s for s in self._score(q, ctx) if s.relation != "other"]
+        concepts = [s for s in scored if self.contexts[s.index].concepts & ctx.concepts]
+        for s in concepts[:1]:
+            reason = self._judge(q, s.index)
+            if reason is not None:
+                return self._make(q, reason, s.index, ctx)
+        return self._make(q, Reason.NO_CANDIDATE, None, ctx)
+
+    # ---- messages ------------------------------------------------------------------------
+    def _make(self, q: Quantity, reason: Reason, index: int | None, ctx: Context) -> NumberCheck:
+        source = None if index is None else self.quantities[index]
+        location = None if source is None else self.location(source.span)
+        matched: list[str] = []
+        if index is not None:
+            shared = ctx.concepts & self.contexts[index].concepts
+            matched = sorted(shared)
+        return NumberCheck(
+            claim=q,
+            verdict=REASON_VERDICT[reason],
+            reason=reason,
+            source=source,
+            location=location,
+            matched_on=matched,
+            message=self._message(q, reason, source, location),
+        )
+
+    def _message(
+        self, q: Quantity, reason: Reason, source: Quantity | None, location: str | None
+    ) -> str:
+        said = f"claim says {_show(q, None)}"
+        if source is None or location is None:
+            return f"{said}; {_EXPLAIN[reason]}"
+        currency = self.currency if is_currency(q.unit) and source.unit is None else None
+        return f"{said}; source says {_show(source, currency)} at {location} ({_EXPLAIN[reason]})"
+
+
+def _is(reason: Reason, verdict: Verdict) -> bool:
+    return REASON_VERDICT[reason] is verdict
+
+
+_SUPPORT_ORDER = [
+    Reason.EXACT,
+    Reason.CONVERTED,
+    Reason.ROUNDED,
+    Reason.QUALIFIER_DROPPED,
+    Reason.WITHIN_BOUND,
+    Reason.APPROXIMATE,
+]
+
+
+def _support_rank(reason: Reason) -> int:
+    return _SUPPORT_ORDER.index(reason) if reason in _SUPPORT_ORDER else len(_SUPPORT_ORDER)
+
+
+def _attribute_bonus(claim: Quantity, source: Quantity) -> float:
+    """Small bonuses that break ties between same-metric candidates: same unit, basis, role,
+    period part. Conflicts are not penalised here; `judge` reports them."""
+    bonus = 0.0
+    if claim.unit is not None and claim.unit == source.unit:
+        bonus += 0.2
+    if claim.basis is not None and claim.basis == source.basis:
+        bonus += 0.5
+    if claim.role is not None and claim.role == source.role:
+        bonus += 0.3
+    cp, sp = claim.period, source.period
+    if cp is not None and sp is not None and cp.part is not None and cp.part == sp.part:
+        bonus += 0.5
+    return bonus
+
+
+_EXPLAIN: dict[Reason, str] = {
+    Reason.EXACT: "same value",
+    Reason.CONVERTED: "same value, converted",
+    Reason.ROUNDED: "the source rounds to the claim",
+    Reason.APPROXIMATE: "within the claim's 'about'",
+    Reason.QUALIFIER_DROPPED: "same value; the claim drops the source's qualifier",
+    Reason.WITHIN_BOUND: "the source value lies within the claim's bound",
+    Reason.VALUE_MISMATCH: "different value",
+    Reason.SCALE_MISMATCH: "off by a power of ten",
+    Reason.CURRENCY_MISMATCH: "different currency",
+    Reason.BASIS_MISMATCH: "year-on-year vs quarter-on-quarter",
+    Reason.ROLE_MISMATCH: "growth vs share or level",
+    Reason.PERIOD_MISMATCH: "different period",
+    Reason.DATE_MISMATCH: "different date",
+    Reason.BOUND_CONFLICT: "the bounds point the other way",
+    Reason.NO_CANDIDATE: "no number in the source fits this metric",
+    Reason.OTHER_METRIC: "the value occurs in the source, but for another metric",
+    Reason.TOO_PRECISE: "the claim is more precise than the source",
+    Reason.BOUND_UNDECIDED: "the source's bound neither confirms nor refutes the claim",
+    Reason.UNRESOLVED_DATE: "the source's date is relative (去年) and no document date was given",
+    Reason.NO_NUMBERS: "the claim states no number",
+    Reason.UNSUPPORTED_LANGUAGE: "the claim is neither Chinese nor English",
+    Reason.UNKNOWN_IDENTIFIER: "the claim names an identifier the source never writes",
+}
+
+
+def _show(q: Quantity, currency: str | None) -> str:
+    """The mention as written, plus its normalized English form when that differs:
+    "166.5亿 = RMB16.65 billion"; attributes that matter follow in brackets."""
+    if q.kind is Kind.DATE and q.date is not None:
+        d = q.date
+        parts = [str(d.year) if d.year is not None else "?"]
+        if d.relative_year is not None and d.year is None:
+            parts = [f"year{d.relative_year:+d}"]
+        if d.month is not None:
+            parts.append(f"{d.month:02d}")
+        if d.day is not None:
+            parts.append(f"{d.day:02d}")
+        normalized = "-".join(parts)
+    else:
+        shown = q if currency is None else q.model_copy(update={"unit": currency})
+        normalized = render(shown, "en")
+    text = unicodedata.normalize("NFKC", q.text).strip()
+    out = text if normalized in (text, q.text) else f"{text} = {normalized}"
+    tags: list[str] = [str(v) for v in (q.basis, q.role) if v is not None and v != "level"]
+    if q.qualifier != "exact":
+        tags.insert(0, str(q.qualifier))
+    if q.period is not None and (q.period.part or q.period.year):
+        tags.append(" ".join(str(p) for p in (q.period.year, q.period.part) if p))
+    return f"{out} [{', '.join(str(t) for t in tags)}]" if tags else out
+
+
+def _aggregate(claim: str, checks: list[NumberCheck]) -> Verification:
+    """Any contradicted → contradicted; all supported → supported; else unverifiable."""
+    for verdict in (Verdict.CONTRADICTED, Verdict.UNVERIFIABLE):
+        for check in checks:
+            if check.verdict is verdict:
+                return Verification(
+                    claim=claim, verdict=verdict, reason=check.reason, checks=checks
+                )
+    return Verification(
+        claim=claim, verdict=Verdict.SUPPORTED, reason=checks[0].reason, checks=checks
+    )
+
+
+def prepare_source(
+    source: str,
+    *,
+    doc_date: date | None = None,
+    currency: str | None = None,
+    quantities: Sequence[Quantity] | None = None,
+) -> PreparedSource:
+    """Extract and index the source once; then call ``.verify(claim)`` as often as needed."""
+    return PreparedSource(source, doc_date=doc_date, currency=currency, quantities=quantities)
+
+
+def verify(
+    claim: str,
+    source: str | PreparedSource,
+    *,
+    doc_date: date | None = None,
+    currency: str | None = None,
+) -> Verification:
+    """Verify one claim against a source text (or a `PreparedSource`).
+
+    >>> verify("营销收入同比增长28%", "线上营销服务收入达到了166.5亿。同比增长27.4%").verdict
+    <Verdict.CONTRADICTED: 'contradicted'>
+    """
+    prepared = (
+        source
+        if isinstance(source, PreparedSource)
+        else prepare_source(source, doc_date=doc_date, currency=currency)
+    )
+    return prepared.verify(claim)
+
+
+def verify_many(
+    claims: Iterable[str],
+    source: str | PreparedSource,
+    *,
+    doc_date: date | None = None,
+    currency: str | None = None,
+) -> list[Verification]:
+    """Verify many claims against one source, extracting the source's quantities once."""
+    prepared = (
+        source
+        if isinstance(source, PreparedSource)
+        else prepare_source(source, doc_date=doc_date, currency=currency)
+    )
+    return prepared.verify_many(claims)
+
+
+__all__ = [
+    "ClaimRow",
+    "PreparedSource",
+    "Verification",
+    "detect_language",
+    "infer_currency",
+    "prepare_source",
+    "verify",
+    "verify_many",
+]
