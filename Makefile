@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: help venv dev test lint typecheck pytest demo local bench clean
+.PHONY: help venv dev test lint typecheck pytest demo local bench clean report-check
 
 help:
 	@echo "make demo   - set up .venv with the embedded model and summarize the sample transcript"
@@ -47,6 +47,18 @@ bench: dev
 # starts llama.cpp on 127.0.0.1; a few minutes on a laptop CPU). Output also in out/demo/.
 demo: local
 	$(BIN)/verisum summarize examples/kuaishou-2024q1-call.txt --out out/demo --format md
+
+# Render a sample eval report (no model: a scripted fake) in headless Chromium to a PNG, to look
+# at it. Installs Debian's chromium and a CJK font when missing (needs root / apt-get).
+REPORT_CHECK := out/report-check
+report-check: dev
+	@command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
+	@dpkg -s fonts-wqy-zenhei >/dev/null 2>&1 || apt-get install -y -q fonts-wqy-zenhei
+	$(PY) -m toolkit.evaluate.sample $(REPORT_CHECK)
+	chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+		--hide-scrollbars --window-size=1400,2400 \
+		--screenshot=$(CURDIR)/$(REPORT_CHECK)/report.png file://$(CURDIR)/$(REPORT_CHECK)/report.html
+	@test -s $(REPORT_CHECK)/report.png && echo "look at $(REPORT_CHECK)/report.png"
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -33,16 +33,17 @@ SAMPLE = ROOT / "examples" / "kuaishou-2024q1-call.txt"
 ECTSUM = ROOT.parent / "shared" / "data" / "ectsum" / "val.jsonl"
 
 
-def documents(ectsum: int) -> list[tuple[str, str]]:
-    docs = [("kuaishou-2024q1-call", SAMPLE.read_text(encoding="utf-8"))]
-    if ectsum <= 0:
+def documents(ectsum: int, ids: list[str], sample: bool) -> list[tuple[str, str]]:
+    docs = [("kuaishou-2024q1-call", SAMPLE.read_text(encoding="utf-8"))] if sample else []
+    if ectsum <= 0 and not ids:
         return docs
     if not ECTSUM.is_file():
         print(f"skipping ECTSum: {ECTSUM} is absent", file=sys.stderr)
         return docs
     rows = [json.loads(line) for line in ECTSUM.read_text(encoding="utf-8").splitlines() if line]
     rows.sort(key=lambda r: (len(r["transcript"]), r["id"]))
-    docs += [(r["id"], r["transcript"]) for r in rows[:ectsum]]
+    chosen = rows[:ectsum] + [r for r in rows if r["id"] in ids]
+    docs += [(r["id"], r["transcript"]) for r in chosen]
     return docs
 
 
@@ -67,6 +68,7 @@ def row(report: SummaryReport, mode: str, seconds: float) -> dict[str, Any]:
         "cached_calls": report.usage.cached_calls,
         "seconds": round(seconds, 1),
         "chunks": report.chunks,
+        "chars": report.chars,
     }
 
 
@@ -85,12 +87,14 @@ def main() -> None:
     parser.add_argument("--ectsum", type=int, default=10)
     parser.add_argument("--out", type=Path, default=ROOT / "out" / "measure")
     parser.add_argument("--repair-rounds", type=int, default=2)
+    parser.add_argument("--ids", nargs="*", default=[], help="also these ECTSum ids (long ones)")
+    parser.add_argument("--no-sample", action="store_true", help="skip the sample transcript")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     results: list[dict[str, Any]] = []
     with LLMClient(load_settings()) as llm, (args.out / "results.jsonl").open("a") as log:
         for mode in args.modes:
-            for doc_id, text in documents(args.ectsum):
+            for doc_id, text in documents(args.ectsum, args.ids, not args.no_sample):
                 started = time.perf_counter()
                 try:
                     report = summarize(

@@ -8,6 +8,7 @@ Credentials are filtered out before anything is written.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,20 @@ from typing import Any
 import pytest
 
 _SECRET_HEADERS = ["authorization", "api-key", "x-api-key", "cookie", "set-cookie"]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``local`` run the real model (minutes of CPU): only when asked by ``-m``.
+
+    ``pytest -m local`` (inside ``flock /tmp/verisum-model.lock``) runs them; the default run
+    shows them as skipped so it never needs the model.
+    """
+    if re.search(r"\blocal\b", config.option.markexpr or ""):
+        return
+    skip = pytest.mark.skip(reason="runs the real embedded model; select with: pytest -m local")
+    for item in items:
+        if item.get_closest_marker("local") is not None:
+            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)

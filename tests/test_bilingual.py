@@ -37,3 +37,17 @@ def test_different_currencies_are_a_mismatch() -> None:
 
 def test_sides_without_numbers_are_consistent() -> None:
     assert compare_sides("业务稳步发展。", "The business grew steadily.").consistent
+
+
+def test_a_year_the_translation_makes_explicit_is_not_a_mismatch() -> None:
+    # Seen with the embedded model: 一季度 → "Q1 2024", 去年12月18日 → "December 18, 2023".
+    assert compare_sides("一季度收入增长27.4%。", "Q1 2024 revenue grew 27.4%.").consistent
+    assert compare_sides(
+        "自去年12月18日开始执行回购。", "Buybacks started on December 18, 2023."
+    ).consistent
+
+
+def test_dates_that_differ_are_a_mismatch() -> None:
+    result = compare_sides("自12月18日开始执行回购。", "Buybacks started on December 19.")
+    assert not result.consistent
+    assert result.zh_only == ["12月18日"] and result.en_only == ["December 19"]

@@ -120,3 +120,17 @@ def test_cli_eval_verifier_on_a_missing_folder(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["eval", "verifier", str(tmp_path / "nope"), "--out", "o"])
     assert result.exit_code == 1
     assert "nope: not a folder with docs.jsonl and cases.jsonl" in result.output
+
+
+KUAISHOU_FULL = Path(__file__).parent.parent / "evals" / "datasets" / "verifier" / "kuaishou-full"
+
+
+def test_the_full_document_set_covers_both_languages_and_is_judged(tmp_path: Path) -> None:
+    dataset = load_verifier_dataset(KUAISHOU_FULL)
+    claims = [c.claim for c in dataset.cases]
+    chinese = [c for c in claims if any("\u4e00" <= ch <= "\u9fff" for ch in c)]
+    assert len(claims) >= 40 and len(chinese) >= 20 and len(claims) - len(chinese) >= 20
+    metrics = run_verifier_eval(KUAISHOU_FULL, tmp_path / "out")
+    assert metrics.skipped_lines == 0
+    assert metrics.binary_accuracy >= 0.95  # 1.0 when measured; the extractor may drift a little
+    assert metrics.accuracy >= 0.95

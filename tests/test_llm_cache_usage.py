@@ -153,3 +153,27 @@ def test_hosted_token_estimate_errs_high_on_chinese() -> None:
     assert estimate_tokens("营收294亿元") == 5  # 4 CJK characters + "294"
     assert estimate_tokens("") == 0
     assert estimate_tokens("revenue grew") == 4
+    assert estimate_tokens("ＲＭＢ１６６.５亿，“增长”") == 12  # 11 full-width/wide + 3 others
+    assert estimate_tokens("café") == 2  # accented Latin is not wide
+
+
+def test_local_token_counts_are_cached_so_a_cached_rerun_starts_no_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[str] = []
+
+    def tokenize(self: LLMClient, text: str) -> int:  # stands in for the server's tokenizer
+        asked.append(text)
+        return len(text)
+
+    monkeypatch.setattr(LLMClient, "_tokenize", tokenize)
+    local = Settings(backend="local", cache_dir=tmp_path)
+    with LLMClient(local) as llm:
+        assert [llm.count_tokens("快手一季度"), llm.count_tokens("快手一季度")] == [5, 5]
+    with LLMClient(local) as rerun:
+        assert rerun.count_tokens("快手一季度") == 5
+        assert rerun._server is None
+    assert asked == ["快手一季度"]
+    with LLMClient(local, use_cache=False) as uncached:
+        assert uncached.count_tokens("快手一季度") == 5
+    assert asked == ["快手一季度", "快手一季度"]

@@ -7,16 +7,19 @@ exact number of requests that reached it.
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import logging
 import time
 from pathlib import Path
 
+import httpx
+import openai
 import pytest
 from pydantic import BaseModel, Field, field_validator
 
 from tests.fake_openai import FakeOpenAI, Reply, error, tool_call
 from toolkit.errors import LLMOutputInvalid, LLMUnavailable
-from toolkit.llm import LLMClient
+from toolkit.llm import LLMClient, retry_after_seconds
 from toolkit.local_model import free_port
 from toolkit.settings import Settings
 
@@ -224,3 +227,68 @@ def test_async_calls_retry_and_respect_concurrency(tmp_path: Path) -> None:
         assert len(fake.requests) == 5
         assert fake.max_in_flight == 2
         assert llm.usage.calls == 4
+
+
+def test_the_error_says_how_long_the_server_asked_to_wait(tmp_path: Path) -> None:
+    with (
+        FakeOpenAI([error(429, headers={"Retry-After": "60"})]) as fake,
+        pytest.raises(LLMUnavailable, match=r"asked to wait 60 s \(Retry-After\)"),
+    ):
+        ask(fake, tmp_path, retry_max_time=5.0)
+    assert len(fake.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("headers", "seconds"),
+    [
+        ({"retry-after": "7"}, 7.0),
+        ({"retry-after": "1.5"}, 1.5),
+        ({"retry-after-ms": "250", "retry-after": "9"}, 0.25),  # the finer one wins
+        ({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}, 0.0),  # a date in the past
+        ({"retry-after": "soon"}, None),
+        ({}, None),
+    ],
+)
+def test_retry_after_is_read_as_seconds_milliseconds_or_a_date(
+    headers: dict[str, str], seconds: float | None
+) -> None:
+    request = httpx.Request("POST", "http://127.0.0.1/v1/chat/completions")
+    response = httpx.Response(429, headers=headers, request=request)
+    exc = openai.RateLimitError("slow down", response=response, body=None)
+    assert retry_after_seconds(exc) == seconds
+
+
+def test_retry_after_as_a_future_date_is_the_time_until_then() -> None:
+    when = email.utils.formatdate(time.time() + 30, usegmt=True)
+    request = httpx.Request("POST", "http://127.0.0.1/v1/chat/completions")
+    response = httpx.Response(503, headers={"retry-after": when}, request=request)
+    exc = openai.InternalServerError("busy", response=response, body=None)
+    wait = retry_after_seconds(exc)
+    assert wait is not None and 28 <= wait <= 30
+
+
+def test_async_http_hooks_see_every_attempt_including_retries(tmp_path: Path) -> None:
+    seen: list[str] = []
+
+    async def on_request(request: httpx.Request) -> None:
+        seen.append(f"{request.method} {request.url.path}")
+
+    async def on_response(response: httpx.Response) -> None:
+        seen.append(f"{response.status_code} {response.headers.get('retry-after')}")
+
+    hooks = {"request": [on_request], "response": [on_response]}
+    script = [error(429, headers={"Retry-After": "0"}), error(500), tool_call(GOOD)]
+    with FakeOpenAI(script) as fake:
+        llm = LLMClient(settings(fake.base_url, tmp_path), use_cache=False, async_http_hooks=hooks)
+        with llm:
+            answer = asyncio.run(llm.astructured(Revenue, MESSAGES, prompt="revenue@1"))
+        assert answer == Revenue(**GOOD)
+        assert len(fake.requests) == 3
+    assert seen == [
+        "POST /v1/chat/completions",
+        "429 0",
+        "POST /v1/chat/completions",
+        "500 None",
+        "POST /v1/chat/completions",
+        "200 None",
+    ]

@@ -470,7 +470,205 @@ def test_ten_years_is_a_length_not_2010() -> None:
     assert (q.value, q.unit, q.kind) == (Decimal("10"), "years", Kind.NUMBER)
 
 
+# --- issue-2 follow-ups: known weaknesses and the verifier's requests ---------------------------
+
+
+def test_a_subjectless_sentence_keeps_the_previous_sentence_period() -> None:
+    revenue, growth = extract_quantities("第--季度线上营销服务收入达到了166.5亿。同比增长27.4%,")
+    assert revenue.period == growth.period == Period(part="Q1")
+    # a new subject, or a new speaker turn, starts afresh
+    assert extract_quantities("第一季度收入166.5亿。公司员工100人。")[1].period is None
+    assert extract_quantities("第一季度收入166.5亿。\n同比增长27.4%")[1].period is None
+    assert extract_quantities("第一季度收入166.5亿。好的。同比增长27.4%")[1].period is None
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("24年收入指引保持不变", Kind.DATE, "2024"),
+        ("关于24年本地生活业务", Kind.DATE, "2024"),
+        ("近24年的发展", Kind.NUMBER, "24"),
+        ("24年来我们", Kind.NUMBER, "24"),
+        ("经营了24年", Kind.NUMBER, "24"),
+        ("10年国债", Kind.NUMBER, "10"),
+    ],
+)
+def test_two_digit_years_in_period_context(text: str, kind: Kind, value: str) -> None:
+    (q,) = extract_quantities(text)
+    assert (q.kind, q.value) == (kind, Decimal(value))
+
+
+def test_two_digit_year_far_from_the_document_date_is_a_length() -> None:
+    (q,) = extract_quantities("30年的积累", doc_date=date(2024, 5, 22))
+    assert (q.kind, q.unit) == (Kind.NUMBER, "years")
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "precision", "unit"),
+    [
+        ("a 175 billion-parameter model", "175000000000", "1E+9", "parameters"),
+        ("our 70B-parameter model", "70000000000", "1E+9", "parameters"),
+        ("a 24-hour cycle", "24", "1", "hours"),
+        ("a 30-minute call", "30", "1", "minutes"),
+    ],
+)
+def test_hyphenated_units(text: str, value: str, precision: str, unit: str) -> None:
+    q = one(text)
+    assert (q.value, q.precision, q.unit) == (Decimal(value), Decimal(precision), unit)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "International sales made up 27.4% of total revenue.",
+        "海外市场收入占比提升至19%",
+    ],
+)
+def test_made_up_and_share_rising_to_are_shares(text: str) -> None:
+    assert one(text).role is Role.SHARE
+
+
+def test_an_anchor_before_the_next_clause_number_is_not_this_number_period() -> None:
+    eps, prior = [q for q in extract_quantities("每股基本收益为0.83元，去年同期为0.41元。")]
+    assert eps.period is None and prior.period == Period(relative_year=-1)
+
+
+def test_is_word_after_a_qualifier_still_says_level() -> None:
+    assert one("派息率约为35%").role is Role.LEVEL
+
+
+def test_own_basis_word_wins_and_coordinated_change_shares_the_role() -> None:
+    text = "Revenue was $2.41 billion, up 12% year-over-year and 3% sequentially."
+    _, yoy, qoq = extract_quantities(text)
+    assert (yoy.role, yoy.basis) == (Role.GROWTH, Basis.YOY)
+    assert (qoq.role, qoq.basis) == (Role.GROWTH, Basis.QOQ)
+
+
+def test_by_a_to_b_with_units_on_both_is_a_change_then_a_level() -> None:
+    change, level = extract_quantities("Days of inventory fell by 6 days to 58 days.")
+    assert (change.value, change.role, level.value, level.role) == (
+        Decimal("6"),
+        Role.DECLINE,
+        Decimal("58"),
+        Role.LEVEL,
+    )
+    ranged = one("margins expand by 50 to 100 basis points")
+    assert (ranged.qualifier, ranged.value, ranged.value_high) == (
+        Qualifier.RANGE,
+        Decimal("0.5"),
+        Decimal("1"),
+    )
+
+
+def test_chinese_basis_points_and_implied_hundred() -> None:
+    assert (one("下降150个基点").value, one("下降150个基点").unit) == (Decimal("1.5"), "pp")
+    q = one("连续超过百亿元")
+    assert (q.value, q.precision, q.unit, q.qualifier) == (
+        Decimal("10000000000"),
+        Decimal("1E+10"),
+        "CNY",
+        Qualifier.AT_LEAST,
+    )
+    assert texts("千万不要") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("5 月 12 日，股价上涨 2.39%", (None, 5, 12)),
+        ("2025 年 4 月 23 日", (2025, 4, 23)),
+        ("2025.05.122.736.27267.03", (2025, 5, 12)),
+    ],
+)
+def test_spaced_and_table_glued_dates(text: str, want: tuple[int | None, int, int]) -> None:
+    d = extract_quantities(text)[0]
+    assert d.kind is Kind.DATE and d.date is not None
+    assert (d.date.year, d.date.month, d.date.day) == want
+
+
+@pytest.mark.parametrize(
+    ("text", "months", "kind", "year"),
+    [
+        ("2024年1-8月，利润下降0.5%", (1, 8), "range", 2024),
+        ("1—9月份，社会消费品零售总额", (1, 9), "range", None),
+        ("今年1~2月", (1, 2), "range", 2024),
+        ("8、9月份增速回升", (8, 9), "list", None),
+        ("2023年1月至9月", (1, 9), "range", 2023),
+    ],
+)
+def test_month_ranges_and_lists(
+    text: str, months: tuple[int, int], kind: str, year: int | None
+) -> None:
+    dates = [
+        q
+        for q in extract_quantities(text, doc_date=date(2024, 6, 1))
+        if q.kind is Kind.DATE and q.date is not None and q.date.month is not None
+    ]
+    assert [q.date.month for q in dates if q.date] == list(months)
+    assert [q.date.year for q in dates if q.date] == [year, year]
+    assert [(q.group.kind, q.group.index) for q in dates if q.group] == [(kind, 0), (kind, 1)]
+    assert not [q for q in extract_quantities(text) if q.kind is Kind.NUMBER and q.unit is None]
+
+
+@pytest.mark.parametrize(("text", "value"), [("近一月涨幅3%", "1"), ("近3月", "3")])
+def test_recent_months_are_a_window_not_a_month(text: str, value: str) -> None:
+    q = extract_quantities(text)[0]
+    assert (q.kind, q.value, q.unit) == (Kind.NUMBER, Decimal(value), "months")
+
+
+def test_broker_note_pcts_are_percentage_points() -> None:
+    assert (one("同比提升9pct").unit, one("同比提升9pct").role) == ("pp", Role.GROWTH)
+    a, b = extract_quantities("毛利率同比分别+4.5pcts/+2.9pcts")
+    assert (a.value, b.value, a.unit, b.unit) == (Decimal("4.5"), Decimal("2.9"), "pp", "pp")
+    assert a.group is not None and b.group is not None and b.group.index == 1
+    assert one("growth of 5 pct").unit == "%"
+
+
+def test_headline_style_periods_dates_and_scales() -> None:
+    assert one("ups releases 4q 2021 revenue of $25 bln").period == Period(year=2021, part="Q4")
+    d = extract_quantities("as of march 31, 2021, cash was $3.3 bln")
+    assert d[0].date is not None and (d[0].date.month, d[0].date.day) == (3, 31)
+    assert (d[1].value, d[1].unit) == (Decimal("3300000000"), "USD")
+    assert texts("we may 5 times") == ["5 times"]
+
+
+@pytest.mark.parametrize(
+    "text", ["eps between $1.99 & $2.07", "revenue could range from $1.99 to $2.07"]
+)
+def test_ampersand_and_range_from_are_ranges(text: str) -> None:
+    q = one(text)
+    assert (q.qualifier, q.value, q.value_high) == (
+        Qualifier.RANGE,
+        Decimal("1.99"),
+        Decimal("2.07"),
+    )
+
+
+def test_a_written_plus_sign_is_a_change() -> None:
+    assert [q.role for q in extract_quantities("飞机制造（+1.3%）等")] == [Role.GROWTH]
+
+
+def test_chinese_lengths_of_time_take_an_adjacent_change_word() -> None:
+    shorter, level = extract_quantities("存货周转天数缩短了7天，降至43天。")
+    assert (shorter.role, level.role) == (Role.DECLINE, Role.LEVEL)
+    assert one("连续三年超过").role is None
+
+
 # --- contract -----------------------------------------------------------------------------------
+
+
+def test_extraction_leaves_the_garbage_collector_as_it_found_it() -> None:
+    import gc
+
+    assert gc.isenabled()
+    extract_quantities("收入166.5亿")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        extract_quantities("收入166.5亿")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_empty_text_gives_nothing() -> None:

@@ -9,8 +9,8 @@ from pydantic import BaseModel
 
 from toolkit.drafts import (
     ChunkNotes,
+    DraftBullet,
     DraftClaim,
-    DraftItem,
     DraftSummary,
     RepairedItem,
     RepairedItems,
@@ -18,7 +18,7 @@ from toolkit.drafts import (
 from toolkit.errors import InputError, LLMOutputInvalid
 from toolkit.pipeline import PartialOutputInvalid, asummarize, partial_of, summarize
 from toolkit.summary import EvidenceMethod, ItemStatus
-from toolkit.testing import FakeLLM
+from toolkit.testing import FakeLLM, Responder
 
 SAMPLE = (Path(__file__).parent.parent / "examples" / "kuaishou-2024q1-call.txt").read_text(
     encoding="utf-8"
@@ -26,8 +26,10 @@ SAMPLE = (Path(__file__).parent.parent / "examples" / "kuaishou-2024q1-call.txt"
 REVENUE_ZH = "第一季度线上营销服务收入达到166.5亿。"
 WRONG_EN = "Q1 online marketing services revenue reached 166.5 billion."
 RIGHT_EN = "Q1 online marketing services revenue reached 16.65 billion."
-USERS = DraftItem(
-    zh="日均支付用户数同比增长近九倍。", en="Daily paying users grew nearly ninefold year on year."
+USERS = DraftBullet(
+    part=1,
+    zh="日均支付用户数同比增长近九倍。",
+    en="Daily paying users grew nearly ninefold year on year.",
 )
 BUYBACK = DraftClaim(
     zh="公司累计回购股份约6071万股。",
@@ -36,25 +38,33 @@ BUYBACK = DraftClaim(
 )
 
 
-def draft(*bullets: DraftItem, claims: tuple[DraftClaim, ...] = (BUYBACK,)) -> DraftSummary:
-    return DraftSummary(
+def draft(*bullets: DraftBullet, claims: tuple[DraftClaim, ...] = (BUYBACK,)) -> Responder:
+    """The model's answer to a summary request, as whichever `DraftSummary` shape it asked for
+    (the one-call request sends a schema with one bullet per part)."""
+    summary = DraftSummary(
         headline_zh="快手一季度日均支付用户数同比增长近九倍。",
         headline_en="Kuaishou's daily paying users grew nearly ninefold year on year in Q1.",
         bullets=list(bullets),
         claims=list(claims),
     )
 
+    def respond(model: type[BaseModel], messages: list[dict[str, str]]) -> BaseModel:
+        assert issubclass(model, DraftSummary)
+        return model.model_validate(summary.model_dump())
+
+    return respond
+
 
 def test_a_wrong_scale_is_sent_back_with_the_verifiers_reason_and_repaired() -> None:
     llm = FakeLLM(
         [
-            draft(DraftItem(zh=REVENUE_ZH, en=WRONG_EN), USERS),
+            draft(DraftBullet(part=1, zh=REVENUE_ZH, en=WRONG_EN), USERS),
             RepairedItems(items=[RepairedItem(id="b1", zh=REVENUE_ZH, en=RIGHT_EN)]),
         ]
     )
     report = summarize(SAMPLE, doc_id="kuaishou", llm=llm)
 
-    assert [c.prompt for c in llm.calls] == ["summarize@2", "repair@2"]
+    assert [c.prompt for c in llm.calls] == ["summarize@3", "repair@2"]
     repair_request = llm.calls[1].messages[1]["content"]
     assert "id: b1" in repair_request
     assert "166.5亿 = 16.65 billion" in repair_request  # the verifier's own explanation
@@ -72,20 +82,22 @@ def test_a_wrong_scale_is_sent_back_with_the_verifiers_reason_and_repaired() -> 
 
 
 def test_an_item_still_contradicted_after_the_last_round_is_dropped() -> None:
-    unrepaired = RepairedItems(items=[RepairedItem(id="b1", zh=REVENUE_ZH, en=WRONG_EN)])
-    llm = FakeLLM([draft(DraftItem(zh=REVENUE_ZH, en=WRONG_EN), USERS), unrepaired, unrepaired])
-    report = summarize(SAMPLE, llm=llm, repair_rounds=2)
+    still_wrong = "Online marketing revenue was 166.5 billion in Q1."
+    first = RepairedItems(items=[RepairedItem(id="b1", zh=REVENUE_ZH, en=still_wrong)])
+    llm = FakeLLM([draft(DraftBullet(part=1, zh=REVENUE_ZH, en=WRONG_EN), USERS), first, first])
+    report = summarize(SAMPLE, llm=llm, repair_rounds=3)
 
     assert [b.en for b in report.bullets] == [USERS.en]
-    assert [d.item.en for d in report.dropped] == [WRONG_EN]
+    assert [d.item.en for d in report.dropped] == [still_wrong]
     assert report.dropped[0].kind == "bullet"
-    assert len(report.repairs) == 2
+    # Round 2 changed nothing, so a third round (the same request again) was not sent.
+    assert len(report.repairs) == 2 and llm.pending == 0
     assert report.repaired.contradicted >= 1
     assert report.final.contradicted == 0
 
 
 def test_keep_unsupported_keeps_the_item_flagged_with_its_problems() -> None:
-    llm = FakeLLM([draft(DraftItem(zh=REVENUE_ZH, en=WRONG_EN), USERS)])
+    llm = FakeLLM([draft(DraftBullet(part=1, zh=REVENUE_ZH, en=WRONG_EN), USERS)])
     report = summarize(SAMPLE, llm=llm, repair_rounds=0, keep_unsupported=True)
 
     flagged = report.bullets[0]
@@ -96,7 +108,8 @@ def test_keep_unsupported_keeps_the_item_flagged_with_its_problems() -> None:
 
 
 def test_sides_with_different_numbers_are_repaired_like_a_failed_verification() -> None:
-    mismatch = DraftItem(
+    mismatch = DraftBullet(
+        part=1,
         zh="第一季度线上营销服务收入达到166.5亿，同比增长27.4%。",
         en="Online marketing services revenue grew 27.4% year on year.",
     )
@@ -129,18 +142,20 @@ def test_claims_get_their_evidence_located_in_the_original_text() -> None:
     assert SAMPLE[start:end] == BUYBACK.evidence
 
 
-def test_the_prompt_shows_the_document_in_numbered_parts_and_the_unit_rule() -> None:
+def test_the_prompt_shows_the_answers_in_numbered_parts_and_asks_a_bullet_for_each() -> None:
     llm = FakeLLM([draft(USERS)])
     summarize(SAMPLE, llm=llm, max_bullets=9)
 
     system, user = (m["content"] for m in llm.calls[0].messages)
     parts = [line for line in user.splitlines() if re.match(r"\[\d+\] ", line)]
-    assert f"9 key facts spread over all parts of the document ([1] to [{len(parts)}])" in system
+    # Answers are cut into about max_bullets parts; the model is asked for one bullet per part.
+    assert 6 <= len(parts) <= 9
+    assert f"{len(parts)} bullets, one for each part, in order" in system
     assert "divide 亿 by 10" in system
-    assert parts[0].startswith("[1] Q:第一季度的线上营销收入")
-    # The OCR'd "0:" is normalized to "Q:"; a long answer is split at sentence ends.
-    assert any(re.match(r"\[\d+\] Q:本地生活业务最近的进展", p) for p in parts)
-    assert len(parts) > 8
+    assert parts[0].startswith("[1] A:第一季度线上营销服务收入")
+    # Questions are left out (the model copied them as facts); answers are all there.
+    assert "本地生活业务最近的进展" not in user
+    assert re.search(r"\n\[\d\] A:经过一年半的发展", user)
     assert "<quantities>" not in user
 
 
@@ -152,12 +167,13 @@ def test_grounded_mode_renders_tags_in_each_language() -> None:
         )
         assert f"166.5亿⟦{tag}⟧" in user
         return draft(
-            DraftItem(
+            DraftBullet(
+                part=1,
                 zh=f"第一季度线上营销服务收入达到{{{tag}}}。",
                 en=f"Q1 online marketing services revenue reached {{{tag}}}.",
             ),
             claims=(),
-        )
+        )(model, messages)
 
     llm = FakeLLM([answer])
     report = summarize(SAMPLE, llm=llm, numbers="grounded")
@@ -170,7 +186,7 @@ def test_grounded_mode_renders_tags_in_each_language() -> None:
 
 
 def test_an_unknown_tag_in_grounded_mode_is_a_problem_for_repair() -> None:
-    bad = DraftItem(zh="收入达到{q999}。", en="Revenue reached {q999}.")
+    bad = DraftBullet(part=1, zh="收入达到{q999}。", en="Revenue reached {q999}.")
     llm = FakeLLM([draft(bad, claims=()), RepairedItems(items=[])])
     report = summarize(SAMPLE, llm=llm, numbers="grounded", repair_rounds=1)
 
@@ -186,7 +202,7 @@ def test_a_long_document_is_chunked_mapped_and_reduced_not_truncated() -> None:
         if model is ChunkNotes:
             return ChunkNotes(claims=[BUYBACK])
         assert "[1] zh: 公司累计回购股份约6071万股。" in messages[1]["content"]
-        return draft(USERS)
+        return draft(USERS)(model, messages)
 
     long_text = "\n".join([SAMPLE] * 6)
     llm = FakeLLM([answer] * 40)
@@ -194,7 +210,7 @@ def test_a_long_document_is_chunked_mapped_and_reduced_not_truncated() -> None:
 
     chunks = report.chunks
     assert chunks >= len(long_text) // 3000  # the document is far over one 6000-token window
-    assert [c.prompt for c in llm.calls] == ["summarize_map@2"] * chunks + ["summarize_reduce@2"]
+    assert [c.prompt for c in llm.calls] == ["summarize_map@2"] * chunks + ["summarize_reduce@3"]
     maps = [c.messages[1]["content"] for c in llm.calls[:chunks]]
     assert all(f'part="{i + 1} of {chunks}"' in m for i, m in enumerate(maps))
     # Every character of the document went to some map call: nothing was cut off.
@@ -236,7 +252,7 @@ def test_empty_or_binary_text_is_an_input_error_naming_the_document(
 
 
 def test_the_async_api_gives_the_same_report() -> None:
-    answers = [draft(DraftItem(zh=REVENUE_ZH, en=RIGHT_EN), USERS)]
+    answers = [draft(DraftBullet(part=1, zh=REVENUE_ZH, en=RIGHT_EN), USERS)]
     sync = summarize(SAMPLE, doc_id="k", llm=FakeLLM(answers))
     concurrent = asyncio.run(asummarize(SAMPLE, doc_id="k", llm=FakeLLM(answers)))
     assert concurrent.model_dump(exclude={"timings"}) == sync.model_dump(exclude={"timings"})
@@ -247,6 +263,6 @@ def test_the_report_records_hash_model_prompts_usage_and_timings() -> None:
     assert report.doc_id == "kuaishou"
     assert len(report.sha256) == 64
     assert report.model == "fake"
-    assert report.prompts[0] == "summarize@2" and "units@2" in report.prompts
+    assert report.prompts[0] == "summarize@3" and "units@2" in report.prompts
     assert report.usage.calls == 1 and report.usage.prompt_tokens > 0
     assert {"prepare", "summarize", "verify", "total"} <= set(report.timings)

@@ -120,7 +120,7 @@ def test_the_models_wrong_scale_is_repaired_with_the_verifiers_reason(
     assert report.draft.contradicted > 0
     assert report.final.contradicted == 0
     assert report.final.precision == 1.0
-    assert report.prompts[0] == "summarize@2"
+    assert report.prompts[0] == "summarize@3"
 
 
 @pytest.mark.vcr

@@ -5,10 +5,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pydantic import BaseModel
 
 import toolkit.pipeline
+from tests.fake_openai import FakeOpenAI, tool_call
 from toolkit.cli import cli
-from toolkit.drafts import ChunkNotes, DraftClaim, DraftItem, DraftSummary
+from toolkit.drafts import ChunkNotes, DraftBullet, DraftClaim, DraftSummary
 from toolkit.errors import LLMOutputInvalid
 from toolkit.testing import FakeLLM
 
@@ -17,11 +19,12 @@ DRAFT = DraftSummary(
     headline_zh="快手一季度日均支付用户数同比增长近九倍。",
     headline_en="Kuaishou's daily paying users grew nearly ninefold year on year in Q1.",
     bullets=[
-        DraftItem(
+        DraftBullet(
+            part=1,
             zh="第一季度线上营销服务收入达到166.5亿。",
             en="Q1 online marketing services revenue reached 16.65 billion.",
         ),
-        DraftItem(zh="公司业务稳步发展。", en="The business grew steadily."),
+        DraftBullet(part=1, zh="公司业务稳步发展。", en="The business grew steadily."),
     ],
     claims=[
         DraftClaim(
@@ -33,9 +36,14 @@ DRAFT = DraftSummary(
 )
 
 
+def answer_draft(model: type[BaseModel], messages: list[dict[str, str]]) -> BaseModel:
+    """DRAFT in whichever `DraftSummary` shape the request asked for."""
+    return model.model_validate(DRAFT.model_dump())
+
+
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeLLM:
-    llm = FakeLLM([DRAFT])
+    llm = FakeLLM([answer_draft])
     monkeypatch.setattr(toolkit.pipeline, "LLMClient", lambda settings: llm)
     return llm
 
@@ -59,7 +67,7 @@ def test_prints_the_summary_with_marks_and_writes_json_and_markdown(
 
 
 def test_table_and_json_formats(fake: FakeLLM, tmp_path: Path) -> None:
-    fake.queue(DRAFT)
+    fake.queue(answer_draft)
     table = CliRunner().invoke(cli, ["summarize", str(SAMPLE), "--out", str(tmp_path)])
     assert table.exit_code == 0, table.output
     assert "✓" in table.stdout and "16.65 billion" in table.stdout
@@ -69,13 +77,39 @@ def test_table_and_json_formats(fake: FakeLLM, tmp_path: Path) -> None:
     assert json.loads(as_json.stdout)["numbers"] in {"free", "grounded"}
 
 
-def test_an_empty_file_is_a_clean_error(tmp_path: Path) -> None:
-    empty = tmp_path / "empty.txt"
-    empty.write_text("")
-    result = CliRunner().invoke(cli, ["summarize", str(empty), "--out", str(tmp_path)])
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"", "empty"),
+        (b"\x00\x01PK\x03\x04" + bytes(range(1, 32)) * 20, "binary"),
+        (b"\xff\xfe\xfd\x81\x30", "cannot decode"),
+    ],
+)
+def test_an_empty_binary_or_undecodable_file_is_a_clean_error_naming_it(
+    tmp_path: Path, content: bytes, problem: str
+) -> None:
+    bad = tmp_path / "call.txt"
+    bad.write_bytes(content)
+    result = CliRunner().invoke(cli, ["summarize", str(bad), "--out", str(tmp_path)])
     assert result.exit_code == 1
-    assert "empty" in result.output and "empty.txt" in result.output
+    assert problem in result.output and "call.txt" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_model_that_never_answers_validly_fails_clearly_after_bounded_reasks(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # A real client against a scripted endpoint whose every answer breaks the schema.
+    monkeypatch.setenv("VERISUM_REASKS", "1")
+    monkeypatch.setenv("VERISUM_NO_CACHE", "1")
+    with FakeOpenAI([tool_call({"headline_zh": "快手"})] * 5) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        result = CliRunner().invoke(cli, ["summarize", str(SAMPLE), "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "did not fit DraftSummary after 2 tries" in result.output
+    assert len(server.requests) == 2  # the first answer and one reask, nothing more
+    partial = json.loads((tmp_path / "kuaishou-2024q1-call.partial.json").read_text())
+    assert partial["stage"] == "summarize"
 
 
 def test_partial_results_are_written_when_the_model_fails(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from toolkit.batch import BatchResult, asummarize_many, summarize_many
 from toolkit.errors import (
     ConfigError,
     InputError,
@@ -22,6 +23,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Basis",
+    "BatchResult",
     "ConfigError",
     "InputError",
     "Kind",
@@ -39,9 +41,11 @@ __all__ = [
     "VerisumError",
     "__version__",
     "asummarize",
+    "asummarize_many",
     "extract_quantities",
     "prepare_source",
     "summarize",
+    "summarize_many",
     "verify",
     "verify_many",
 ]

@@ -35,6 +35,14 @@ def compare_sides(zh: str, en: str) -> Consistency:
             zh_only.append(quantity)
         else:
             unmatched.remove(partner)
+    # A date on one side only is not a mismatch: a translation may make the period explicit
+    # ("一季度" → "Q1 2024", "去年12月18日" → "December 18, 2023"), and each side's dates are
+    # still verified against the source. Dates left over on both sides do disagree.
+    zh_dates = [q for q in zh_only if q.kind is Kind.DATE]
+    en_dates = [q for q in unmatched if q.kind is Kind.DATE]
+    if not (zh_dates and en_dates):
+        zh_only = [q for q in zh_only if q.kind is not Kind.DATE]
+        unmatched = [q for q in unmatched if q.kind is not Kind.DATE]
     if not zh_only and not unmatched:
         return Consistency(consistent=True)
     zh_words = [q.text for q in zh_only]
@@ -56,6 +64,8 @@ def same_quantity(a: Quantity, b: Quantity) -> bool:
     if a.kind is not b.kind:
         return False
     if a.kind is Kind.DATE:
+        if _fields_agree(a, b):
+            return True
         return any(
             (reason := judge_date(x, y, doc_date=None)) is not None
             and REASON_VERDICT[reason] is Verdict.SUPPORTED
@@ -75,3 +85,12 @@ def _units_compatible(a: str | None, b: str | None) -> bool:
         return False
     # A bare amount on one side ("166.5亿") matches a currency or a counted noun on the other.
     return a is None or b is None
+
+
+def _fields_agree(a: Quantity, b: Quantity) -> bool:
+    """Two dates agree on every field both state (12月18日 and December 18, 2023 do)."""
+    if a.date is None or b.date is None:
+        return False
+    pairs = [(a.date.year, b.date.year), (a.date.month, b.date.month), (a.date.day, b.date.day)]
+    stated = [(x, y) for x, y in pairs if x is not None and y is not None]
+    return bool(stated) and all(x == y for x, y in stated)

@@ -35,6 +35,10 @@ CREATE TABLE IF NOT EXISTS responses (
     model TEXT NOT NULL,
     response TEXT NOT NULL,
     created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS token_counts (
+    key TEXT PRIMARY KEY,
+    count INTEGER NOT NULL
 )
 """
 
@@ -72,7 +76,7 @@ class ResponseCache:
             directory.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute(_SCHEMA)
+            self._db.executescript(_SCHEMA)
             self._db.commit()
         except (OSError, sqlite3.Error) as exc:
             raise ConfigError(
@@ -94,6 +98,21 @@ class ResponseCache:
                 "INSERT OR REPLACE INTO responses (key, prompt, model, response, created) "
                 "VALUES (?, ?, ?, ?, ?)",
                 (key, prompt, model, response, time.time()),
+            )
+            self._db.commit()
+
+    def get_count(self, key: str) -> int | None:
+        """A stored token count (so a fully cached run need not start the embedded server)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT count FROM token_counts WHERE key = ?", (key,)
+            ).fetchone()
+        return None if row is None else int(row[0])
+
+    def put_count(self, key: str, count: int) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO token_counts (key, count) VALUES (?, ?)", (key, count)
             )
             self._db.commit()
 

@@ -97,9 +97,11 @@ class ItemChecker:
         quote = _PART_LABEL.sub("", source_quote(work.evidence or "", self.tags))
         evidence = locate(quote, self.evidence_source)
         if not evidence.located:
+            # A claim is only as good as its quote: one that cannot be found is not kept.
             problems.append(
                 "evidence: this sentence is not in the document; copy one sentence exactly"
             )
+            fields["status"] = ItemStatus.FLAGGED
         return ClaimItem(**fields, problems=problems, evidence=evidence)
 
     def _verify(self, text: str) -> Verification:

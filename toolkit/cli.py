@@ -3,6 +3,7 @@ verisum's own errors into one clean line on stderr (exit 1) instead of a traceba
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
@@ -212,14 +213,14 @@ def eval_group() -> None:
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
     required=True,
-    help="folder for predictions.jsonl, metrics.json and report.md",
+    help="folder for predictions.jsonl, metrics.json, report.md and report.html",
 )
 def eval_verifier_command(dataset_dir: Path, out_dir: Path) -> None:
     """Run the verifier on DATASET_DIR (docs.jsonl + cases.jsonl) and score it against the
     labels and the naive digit-string baseline."""
-    from toolkit.evaluate.verifier import run_verifier_eval
+    from toolkit.evaluate.verifier_report import run_verifier_eval_html
 
-    metrics = run_verifier_eval(dataset_dir, out_dir)
+    metrics = run_verifier_eval_html(dataset_dir, out_dir)
     for problem in metrics.problems:
         click.echo(f"warning: {problem} (skipped)", err=True)
 
@@ -232,7 +233,153 @@ def eval_verifier_command(dataset_dir: Path, out_dir: Path) -> None:
         f", 3-way {pct(metrics.accuracy)} over {metrics.accuracy_cases} cases, "
         f"{metrics.cases_per_second or 0:.0f} cases/s"
     )
-    click.echo(f"wrote {out_dir / 'predictions.jsonl'}, metrics.json, report.md")
+    click.echo(f"wrote {out_dir / 'predictions.jsonl'}, metrics.json, report.md, report.html")
+
+
+# --- summarization evals and run comparison (issue 7) ----------------------------------------
+
+
+@eval_group.command("summarize")
+@click.argument("dataset", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--limit", type=click.IntRange(1), default=None, help="only the first K documents")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="folder for metrics.json, report.md, report.html, reports/ [default out/eval-NAME]",
+)
+@click.option(
+    "--reports",
+    "reports_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="score the SummaryReports <id>.json in this folder instead of calling the model",
+)
+@llm_options
+def eval_summarize_command(
+    dataset: Path,
+    limit: int | None,
+    out_dir: Path | None,
+    reports_dir: Path | None,
+    settings: Settings,
+) -> None:
+    """Summarize every document of DATASET (JSONL of {id, text, reference?}, or an eval config
+    .toml) and score the summaries and the baselines; see evals/README.md for the metrics."""
+    from toolkit.evaluate.report_html import fmt
+    from toolkit.evaluate.summarize import run_summarize_eval
+
+    out = out_dir or Path("out") / f"eval-{dataset.stem}"
+    metrics = run_summarize_eval(
+        dataset,
+        out,
+        limit=limit,
+        settings=settings,
+        reports_dir=reports_dir,
+        progress=lambda message: click.echo(message, err=True),
+    )
+    for problem in metrics.problems:
+        click.echo(f"warning: {problem}", err=True)
+    ours, lead = metrics.overall["summarizer"], metrics.overall["lead_n"]
+    click.echo(
+        f"{metrics.dataset}: {metrics.docs} docs ({metrics.failed} failed); numeric precision "
+        f"{fmt(ours.numeric_precision)} (verbatim {fmt(ours.verbatim_precision)}, lead-N "
+        f"{fmt(lead.numeric_precision)}), recall {fmt(ours.numeric_recall)}, ROUGE-L "
+        f"{fmt(ours.rouge_l)} (lead-N {fmt(lead.rouge_l)}), bilingual "
+        f"{fmt(ours.bilingual_consistency)}, dropped {fmt(ours.dropped_rate)}"
+    )
+    click.echo(f"wrote {out / 'metrics.json'}, report.md, report.html")
+    if metrics.docs and metrics.failed == metrics.docs:
+        click.echo("Error: no document was summarized", err=True)
+        sys.exit(1)
+
+
+@eval_group.command("compare")
+@click.argument("run_a", type=click.Path(exists=True, path_type=Path))
+@click.argument("run_b", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--threshold",
+    type=click.FloatRange(min=0),
+    default=0.01,
+    show_default=True,
+    help="absolute drop of a rate (precision, F1...) that counts as a regression",
+)
+@click.option(
+    "--resource-threshold",
+    type=click.FloatRange(min=0),
+    default=0.5,
+    show_default=True,
+    help="relative rise of tokens/cost/seconds that counts as a regression",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="folder for compare.md and compare.json [default RUN_B]",
+)
+@click.option("--all", "show_all", is_flag=True, help="print unchanged metrics too")
+def eval_compare_command(
+    run_a: Path,
+    run_b: Path,
+    threshold: float,
+    resource_threshold: float,
+    out_dir: Path | None,
+    show_all: bool,
+) -> None:
+    """Print and write the delta of every metric from RUN_A to RUN_B (eval output folders);
+    exit 1 when a metric of RUN_B regressed beyond the threshold."""
+    from toolkit.errors import InputError
+    from toolkit.evaluate.compare import compare_runs, render_comparison
+
+    result = compare_runs(run_a, run_b, threshold=threshold, resource_threshold=resource_threshold)
+    out = out_dir or (run_b if run_b.is_dir() else run_b.parent)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "compare.md").write_text(render_comparison(result), encoding="utf-8")
+        (out / "compare.json").write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write the comparison ({exc.strerror})", path=str(out)) from exc
+    click.echo(render_comparison(result, changed_only=not show_all), nl=False)
+    click.echo(f"wrote {out / 'compare.md'} and compare.json", err=True)
+    if result.regressions:
+        names = ", ".join(d.metric for d in result.regressions)
+        click.echo(f"REGRESSION: {names}", err=True)
+        sys.exit(1)
+
+
+# --- quantity extraction eval (issue 2) ------------------------------------------------------
+
+
+@eval_group.command("quantities")
+@click.option(
+    "--dataset",
+    "dataset_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("evals/datasets/quantities"),
+    show_default=True,
+    help="folder with spans.jsonl and shared-spans.jsonl",
+)
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("../shared/data"),
+    show_default=True,
+    help="shared data the references of shared-spans.jsonl point into",
+)
+@click.option("--misses", is_flag=True, help="also list every miss and extra mention")
+def eval_quantities_command(dataset_dir: Path, data_dir: Path, misses: bool) -> None:
+    """Score quantity extraction per field on the labelled spans: the in-repo snippets, then
+    the shared-data references when ../shared/data is present (skipped with a message if not).
+    """
+    from toolkit.evaluate.quantities import format_score, run_quantities_eval
+
+    scores, problems = run_quantities_eval(dataset_dir, data_dir)
+    for problem in problems:
+        click.echo(f"skipped: {problem}", err=True)
+    for name, result in scores.items():
+        click.echo(format_score(name, result, details=misses))
 
 
 # --- summarization (issue 5) -----------------------------------------------------------------
@@ -293,7 +440,7 @@ def summarize_command(
     from toolkit.summary_format import print_report, to_markdown, write_outputs
 
     text = read_text(file)
-    errors = Console(stderr=True)
+    errors = Console(stderr=True, log_path=False)
     mode = numbers or DEFAULT_NUMBERS
     with errors.status(f"summarizing {file.name}") as status:
 
@@ -327,6 +474,107 @@ def summarize_command(
     else:
         print_report(report, Console())
     errors.print(f"wrote {json_path} and {md_path}", highlight=False)
+
+
+# --- batch summarization (issue 6) -----------------------------------------------------------
+
+
+@cli.command("batch")
+@click.argument("input_spec", metavar="INPUT")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="folder for <id>.json, summaries.jsonl, errors.jsonl and run.json (resumable)",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 1000),
+    default=None,
+    help="documents in flight [default: 1 for the embedded model, 16 hosted, or "
+    "VERISUM_CONCURRENCY]",
+)
+@click.option("--limit", type=click.IntRange(1), default=None, help="only the first K documents")
+@click.option(
+    "--numbers",
+    type=click.Choice(["free", "grounded"]),
+    default=None,
+    help="how the model writes numbers (as for summarize)",
+)
+@click.option("--keep-unsupported", is_flag=True, help="keep unsupported items, flagged")
+@click.option(
+    "--repair-rounds", type=click.IntRange(0, 10), default=2, show_default=True, help="per doc"
+)
+@click.option("--rpm", type=click.FloatRange(min=0.1), default=None, help="requests/minute cap")
+@click.option("--tpm", type=click.FloatRange(min=1), default=None, help="tokens/minute cap")
+@click.option(
+    "--engine",
+    type=click.Choice(["live", "openai-batch"]),
+    default="live",
+    show_default=True,
+    help="live requests, or the provider's Batch API (half price, hours)",
+)
+@click.option(
+    "--poll-interval",
+    type=click.FloatRange(min=0.01),
+    default=30.0,
+    show_default=True,
+    help="seconds between Batch API status checks (--engine openai-batch)",
+)
+@click.option("--no-progress", is_flag=True, help="no progress bar (logs only)")
+@llm_options
+def batch_command(
+    input_spec: str,
+    out_dir: Path,
+    concurrency: int | None,
+    limit: int | None,
+    numbers: str | None,
+    keep_unsupported: bool,
+    repair_rounds: int,
+    rpm: float | None,
+    tpm: float | None,
+    engine: str,
+    poll_interval: float,
+    no_progress: bool,
+    settings: Settings,
+) -> None:
+    """Summarize every document of INPUT into --out: a folder (*.txt, *.md, recursive), a glob
+    or a JSONL file of {id, text, doc_date?} rows. Re-running resumes; exit 0 when every
+    document succeeded, 2 when some failed (see OUT/errors.jsonl), 130 when interrupted.
+
+    Example: verisum batch calls/ --out out/season --concurrency 8
+    """
+    from rich.console import Console
+
+    from toolkit.batch import summarize_many
+    from toolkit.batch_progress import BatchProgress
+    from toolkit.pipeline import DEFAULT_NUMBERS
+
+    console = Console(stderr=True)
+    mode = numbers or DEFAULT_NUMBERS
+    bar = None if no_progress else BatchProgress(console)
+    with bar if bar is not None else contextlib.nullcontext():
+        result = summarize_many(
+            input_spec,
+            out=out_dir,
+            settings=settings,
+            numbers="grounded" if mode == "grounded" else "free",
+            repair_rounds=repair_rounds,
+            keep_unsupported=keep_unsupported,
+            concurrency=concurrency,
+            limit=limit,
+            rpm=rpm,
+            tpm=tpm,
+            engine="openai-batch" if engine == "openai-batch" else "live",
+            poll_interval=poll_interval,
+            progress=bar,
+            log=bar.log if bar is not None else lambda m: console.print(m, highlight=False),
+        )
+    console.print(result.describe(), highlight=False)
+    if result.counts.failed:
+        console.print(f"failed documents: {out_dir / 'errors.jsonl'}", highlight=False)
+    sys.exit(result.exit_code)
 
 
 def main() -> None:

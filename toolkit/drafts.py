@@ -6,21 +6,64 @@ evidence sentence); ids, verdicts, spans and rendering are verisum's job.
 
 Example::
 
-    >>> DraftItem(zh="第二季度电商收入82.3亿元。", en="Q2 e-commerce revenue was RMB8.23 billion.")
+    >>> DraftBullet(part=3, zh="二季度电商收入82.3亿元。", en="Q2 e-commerce revenue: RMB8.23bn.")
 """
 
 from __future__ import annotations
 
+import copy
+import functools
+from typing import Any
+
 from pydantic import BaseModel, Field, field_validator
+
+# A hard cap on every list, written into the JSON schema (maxItems). llama.cpp turns the schema
+# into a grammar, so the embedded model cannot run on: without it a 1.5B model at temperature 0
+# may repeat items until max_tokens, the JSON is cut off, and the reask (carrying the cut answer
+# twice) overflows the context. Strings are not capped: a maxLength of a few hundred compiles to
+# a deeply nested grammar that made sampling several times slower (and cut sentences mid-word).
+MAX_LIST = 10
 
 
 def _clean(value: str) -> str:
     return " ".join(value.split())
 
 
-class DraftItem(BaseModel):
-    """One fact in both languages."""
+class DraftClaim(BaseModel):
+    """A fact with the sentence of the document that proves it.
 
+    (Measured on the sample with the 1.5B model: asked for the evidence before the fact, it
+    wrote the evidence in English and the zh side too; in this order it copies the source.)
+    """
+
+    zh: str = Field(description="the fact in Simplified Chinese")
+    en: str = Field(description="the same fact in English, with the same numbers")
+    evidence: str = Field(
+        description="one sentence copied exactly from the document, in its language",
+    )
+
+    @field_validator("zh", "en")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        value = _clean(value)
+        if not value:
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("evidence")
+    @classmethod
+    def _strip_evidence(cls, value: str) -> str:
+        return value.strip()
+
+
+class DraftBullet(BaseModel):
+    """A key fact of one numbered part of the document (or one numbered note when reducing).
+
+    ``part`` comes first: a weak model asked for "bullet k from part [k]" writes 1, 2, 3… and
+    then the fact of that part, so the bullets cover the whole call instead of its beginning.
+    """
+
+    part: int = Field(ge=0, le=999, description="the number [n] of the part the fact is from")
     zh: str = Field(description="the fact in Simplified Chinese")
     en: str = Field(description="the same fact in English, with the same numbers")
 
@@ -33,21 +76,12 @@ class DraftItem(BaseModel):
         return value
 
 
-class DraftClaim(DraftItem):
-    """A fact with the sentence of the document that proves it."""
-
-    evidence: str = Field(description="one sentence copied exactly from the document")
-
-    @field_validator("evidence")
-    @classmethod
-    def _strip_evidence(cls, value: str) -> str:
-        return value.strip()
-
-
 class ChunkNotes(BaseModel):
     """Map step: the facts found in one part of a long document."""
 
-    claims: list[DraftClaim] = Field(description="facts with numbers, most important first")
+    claims: list[DraftClaim] = Field(
+        max_length=MAX_LIST, description="facts with numbers, most important first"
+    )
 
 
 class DraftSummary(BaseModel):
@@ -55,8 +89,12 @@ class DraftSummary(BaseModel):
 
     headline_zh: str = Field(description="one sentence in Chinese: the main message")
     headline_en: str = Field(description="the same sentence in English")
-    bullets: list[DraftItem] = Field(min_length=1, description="key facts, most important first")
-    claims: list[DraftClaim] = Field(description="facts with numbers and their evidence")
+    bullets: list[DraftBullet] = Field(
+        min_length=1, max_length=MAX_LIST, description="key facts, one per part, in order"
+    )
+    claims: list[DraftClaim] = Field(
+        max_length=MAX_LIST, description="facts with numbers and their evidence"
+    )
 
     @field_validator("headline_zh", "headline_en")
     @classmethod
@@ -71,12 +109,53 @@ class RepairedItem(BaseModel):
     """Repair step: the corrected text of one item, by its id."""
 
     id: str = Field(description="the id of the item, as given")
-    zh: str
-    en: str
+    zh: str = Field()
+    en: str = Field()
     evidence: str = Field(default="", description="for claims: the sentence that proves it")
 
 
 class RepairedItems(BaseModel):
     """Repair step: one corrected item per item sent."""
 
-    items: list[RepairedItem]
+    items: list[RepairedItem] = Field(max_length=2 * MAX_LIST + 1)
+
+
+@functools.lru_cache(maxsize=64)
+def summary_for_parts(parts: tuple[int, ...], claims: int) -> type[DraftSummary]:
+    """`DraftSummary` whose JSON schema fixes the bullets to one per part of ``parts``, in order,
+    and allows at most ``claims`` claims.
+
+    Told "one bullet per part", a 1.5B model still writes ten bullets about part [1]. With
+    ``"part": {"const": k}`` as the k-th bullet's first field (llama.cpp compiles the schema to a
+    grammar, hosted models follow it), it must write ``"part": 7`` before the seventh bullet,
+    which points it at part [7]. Only the schema sent changes: validation is `DraftSummary`'s, so
+    an answer is a `DraftSummary` whatever model wrote it.
+    """
+
+    def model_json_schema(cls: type[DraftSummary], *args: Any, **kwargs: Any) -> dict[str, Any]:
+        schema: dict[str, Any] = DraftSummary.model_json_schema.__func__(cls, *args, **kwargs)  # type: ignore[attr-defined]
+        bullet = schema["$defs"]["DraftBullet"]
+        forced = []
+        for part in parts:
+            item = copy.deepcopy(bullet)
+            item["properties"]["part"] = {"const": part, "title": "Part", "type": "integer"}
+            forced.append(item)
+        schema["properties"]["bullets"] = {
+            "type": "array",
+            "prefixItems": forced,
+            "minItems": len(parts),
+            "maxItems": len(parts),
+            "description": "one bullet per part, in this order",
+        }
+        schema["properties"]["claims"]["maxItems"] = claims
+        return schema
+
+    return type(
+        "DraftSummary",
+        (DraftSummary,),
+        {
+            "__doc__": DraftSummary.__doc__,
+            "__module__": __name__,
+            "model_json_schema": classmethod(model_json_schema),
+        },
+    )

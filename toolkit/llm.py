@@ -31,6 +31,7 @@ import asyncio
 import contextlib
 import contextvars
 import email.utils
+import hashlib
 import json
 import logging
 import math
@@ -41,7 +42,7 @@ import time
 import unicodedata
 import urllib.request
 import weakref
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar, cast
@@ -68,6 +69,7 @@ from toolkit.settings import Settings, load_settings
 from toolkit.usage import Usage
 
 T = TypeVar("T", bound=BaseModel)
+AsyncHttpHooks = Mapping[str, Sequence[Callable[[Any], Awaitable[None]]]]
 log = logging.getLogger(__name__)
 
 _PROMPT_ID = re.compile(r"^[\w.\-/]+@[\w.\-]+$")
@@ -113,10 +115,11 @@ def retry_after_seconds(exc: BaseException | None) -> float | None:
         return None
     with contextlib.suppress(ValueError):
         return max(float(value), 0.0)
-    when = email.utils.parsedate_to_datetime(value) if value.strip() else None
-    if when is None:
+    try:  # an HTTP date; anything unreadable is ignored rather than breaking the retry loop
+        when = email.utils.parsedate_to_datetime(value)
+        return max(when.timestamp() - time.time(), 0.0)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    return max(when.timestamp() - time.time(), 0.0)
 
 
 @dataclass(frozen=True)
@@ -212,8 +215,19 @@ class LLMClient:
     server starts on first use (a fully cached run never starts it) and `close` stops it.
     """
 
-    def __init__(self, settings: Settings | None = None, *, use_cache: bool = True) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        use_cache: bool = True,
+        async_http_hooks: AsyncHttpHooks | None = None,
+    ) -> None:
+        """``async_http_hooks``: httpx event hooks (``{"request": [...], "response": [...]}``,
+        coroutine functions) for the async client; they see every HTTP attempt, transport
+        retries included, so a rate limiter can pace requests and read each 429's Retry-After.
+        """
         self.settings = settings if settings is not None else load_settings()
+        self._async_http_hooks = async_http_hooks
         self.backend = self.settings.resolved_backend
         self.use_cache = use_cache and not self.settings.no_cache
         self._server: LocalServer | None = None
@@ -229,6 +243,7 @@ class LLMClient:
             asyncio.AbstractEventLoop, asyncio.Semaphore
         ] = weakref.WeakKeyDictionary()
         self._api_key: str | None = None
+        self._token_counts: dict[str, int] = {}
         if self.backend == "local":
             self.model_name = model_alias(self.settings)
             self.mode = instructor.Mode.TOOLS  # llama.cpp's json_schema response_format -> 500
@@ -357,12 +372,27 @@ class LLMClient:
         """Tokens ``text`` takes in this model's context.
 
         Local backend: the exact count from the llama.cpp server's tokenizer
-        (``/extras/tokenize/count``). Hosted backends expose no tokenize endpoint and OpenAI's
-        tiktoken downloads its vocabulary at run time (not possible offline, and wrong for
-        DeepSeek/Qwen anyway), so they use `estimate_tokens`, which errs high.
+        (``/extras/tokenize/count``), remembered in memory and in the cache, so a re-run answered
+        from the cache does not start the server just to count. Hosted backends expose no
+        tokenize endpoint and OpenAI's tiktoken downloads its vocabulary at run time (not possible
+        offline, and wrong for DeepSeek/Qwen anyway), so they use `estimate_tokens`, which errs
+        high.
         """
         if self.backend != "local":
             return estimate_tokens(text)
+        key = hashlib.sha256(f"{self.model_name}\0{text}".encode()).hexdigest()
+        count = self._token_counts.get(key)
+        if count is None and self.use_cache:
+            count = self._response_cache().get_count(key)
+        if count is None:
+            count = self._tokenize(text)
+            if self.use_cache:
+                self._response_cache().put_count(key, count)
+        self._token_counts[key] = count
+        return count
+
+    def _tokenize(self, text: str) -> int:
+        """Ask the embedded server's tokenizer (starting the server if needed)."""
         server = self._ensure_server()
         request = urllib.request.Request(
             f"{server.root_url}/extras/tokenize/count",
@@ -509,11 +539,17 @@ class LLMClient:
         loop = asyncio.get_running_loop()
         client = self._async.get(loop)
         if client is None:
+            http = None
+            if self._async_http_hooks:
+                http = openai.DefaultAsyncHttpxClient(
+                    event_hooks={k: list(v) for k, v in self._async_http_hooks.items()}
+                )
             client = openai.AsyncOpenAI(
                 api_key=self._api_key or "local",
                 base_url=self._base_url(),
                 timeout=self._timeout(),
                 max_retries=0,
+                http_client=http,
             )
             self._async[loop] = client
         return client
@@ -610,6 +646,9 @@ class LLMClient:
                 f"gave up (VERISUM_MAX_ATTEMPTS={self.settings.max_attempts}, "
                 f"VERISUM_RETRY_MAX_TIME={self.settings.retry_max_time:g} s)"
             )
+            asked = retry_after_seconds(exc)
+            if asked is not None:
+                hint += f"; the server asked to wait {asked:.0f} s (Retry-After)"
         else:
             hint = "the request was refused and was not retried"
         return LLMUnavailable(
@@ -700,5 +739,10 @@ def estimate_tokens(text: str) -> int:
     >>> estimate_tokens("营收294亿元")
     5
     """
-    wide = sum(1 for ch in text if unicodedata.east_asian_width(ch) in {"W", "F"})
+    if text.isascii():  # JSON schemas and English prompts: no wide characters to look up
+        return math.ceil(len(text) / 3)
+    wide = sum(map(_WIDE.__contains__, map(unicodedata.east_asian_width, text)))
     return wide + math.ceil((len(text) - wide) / 3)
+
+
+_WIDE = frozenset({"W", "F"})

@@ -156,6 +156,11 @@ def server_command(settings: Settings, model_file: Path, port: int) -> list[str]
         str(threads),
         "--n_threads_batch",
         str(threads),
+        # The server's default keeps full-vocabulary logits (152k floats) of every prompt token,
+        # for logprobs verisum never asks for: measured 3870 MiB peak RSS on the sample
+        # transcript against 2258 MiB without.
+        "--logits_all",
+        "False",
         "--verbose",
         "False",
     ]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import math
 import time
 from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +36,14 @@ from pydantic import BaseModel
 
 from toolkit.checks import ItemChecker, WorkItem, is_blocking
 from toolkit.chunk import chunk_turns
-from toolkit.drafts import ChunkNotes, DraftClaim, DraftSummary, RepairedItems
+from toolkit.drafts import (
+    MAX_LIST,
+    ChunkNotes,
+    DraftClaim,
+    DraftSummary,
+    RepairedItems,
+    summary_for_parts,
+)
 from toolkit.errors import InputError, LLMOutputInvalid, LLMUnavailable, VerisumError
 from toolkit.evidence import SourceText
 from toolkit.grounded import TaggedSource, placeholders, tag_source
@@ -44,7 +52,7 @@ from toolkit.normalize import normalize
 from toolkit.numbers import extract_quantities
 from toolkit.prompts import Prompt, load_prompt
 from toolkit.repair import apply_repairs, entries, excerpts_for, repair_messages
-from toolkit.segment import segment
+from toolkit.segment import Speaker, segment
 from toolkit.settings import Settings
 from toolkit.summary import (
     ClaimItem,
@@ -60,14 +68,16 @@ from toolkit.verdict import Verdict
 DEFAULT_NUMBERS: NumbersMode = "free"
 DEFAULT_REPAIR_ROUNDS = 2
 MAX_BULLETS = 10
-MAX_CLAIMS = 6
+MAX_CLAIMS = 5
 HOSTED_CONTEXT_WINDOW = 32768
 SUMMARY_MAX_TOKENS = 3000
 NOTES_MAX_TOKENS = 1500
 REPAIR_MAX_TOKENS = 1500
 # Chat-template wrapping per message, and slack for the estimate of the tool schema.
 TEMPLATE_TOKENS = 64
-PART_TOKENS = 400
+# One-call prompt: parts of about (answer tokens × slack / max_bullets), never smaller than this.
+PART_MIN_TOKENS = 120
+PART_SLACK = 1.5
 
 Progress = Callable[[str, str], None]
 M = TypeVar("M", bound=BaseModel)
@@ -303,6 +313,9 @@ class _Pipeline:
             for name in ("summarize", "summarize_map", "summarize_reduce", "repair")
         }
         self.window = options.context_window or context_window_of(llm)
+        # The answer schemas cap lists at MAX_LIST items (a grammar for the local model).
+        options.max_bullets = max(1, min(options.max_bullets, MAX_LIST))
+        options.max_claims = max(0, min(options.max_claims, MAX_LIST))
         self.tagged: TaggedSource | None = None
 
     # ------------------------------------------------------------------ driver protocol
@@ -379,18 +392,21 @@ class _Pipeline:
     ) -> Generator[list[LLMRequest], list[Outcome], tuple[DraftSummary, int]]:
         """The model's first summary: one call when the document fits, else map and reduce."""
         prompt = self.prompts["summarize"]
-        parts = self._parts(view)
+        document, parts = self._parts(view)
         single = self._messages(
             prompt,
-            document="\n".join(f"[{n}] {part}" for n, part in enumerate(parts, start=1)),
-            parts=len(parts),
+            document=document,
+            parts=parts,
             quantities=self._listing(view),
             max_bullets=self.options.max_bullets,
         )
         if self._fits(single, DraftSummary, SUMMARY_MAX_TOKENS):
-            self._say("summarize", "one call for the whole document")
+            self._say("summarize", f"one call for the whole document ({parts} parts)")
             t0 = time.perf_counter()
-            answer = yield [self._request(DraftSummary, single, prompt, SUMMARY_MAX_TOKENS)]
+            shape = summary_for_parts(
+                _spread(parts, self.options.max_bullets), self.options.max_claims
+            )
+            answer = yield [self._request(shape, single, prompt, SUMMARY_MAX_TOKENS)]
             self.timer.add("summarize", t0)
             return self._expect(answer[0], DraftSummary, "summarize"), 1
 
@@ -506,14 +522,13 @@ class _Pipeline:
             used = " ".join(f"{w.zh} {w.en} {w.evidence or ''}" for w, _ in failing)
             quantities = self._listing(view, also=used)
             numbers = self.options.numbers
+            # The sentences around the numbers in question, not the whole document: on a CPU
+            # the prompt's length is most of a round's time, and the weak model finds the right
+            # sentence more often in a short excerpt.
+            excerpts = excerpts_for(self.text, failing) if numbers == "free" else []
             messages = repair_messages(
-                prompt, failing, excerpts=[view], quantities=quantities, numbers=numbers
+                prompt, failing, excerpts=excerpts or [view], quantities=quantities, numbers=numbers
             )
-            if not self._fits(messages, RepairedItems, REPAIR_MAX_TOKENS):
-                excerpts = excerpts_for(self.text, failing)
-                messages = repair_messages(
-                    prompt, failing, excerpts=excerpts, quantities=quantities, numbers=numbers
-                )
             answer = yield [self._request(RepairedItems, messages, prompt, REPAIR_MAX_TOKENS)]
             outcome = answer[0]
             if not isinstance(outcome, RepairedItems):
@@ -541,6 +556,9 @@ class _Pipeline:
                 )
             )
             self.timer.add("repair", t0)
+            if not updated:
+                # Nothing changed: the next round would send the very same request.
+                break
         return rounds
 
     # ------------------------------------------------------------------ helpers
@@ -553,21 +571,37 @@ class _Pipeline:
                 "the document looks binary (it contains NUL characters)", path=self.doc_id
             )
 
-    def _parts(self, view: str) -> list[str]:
-        """The document as numbered parts for the one-call prompt: a weak model given one block
-        summarizes its beginning only; asked to cover parts [1]..[n], it spreads out."""
+    def _parts(self, view: str) -> tuple[str, int]:
+        """The document as the one-call prompt shows it, and how many numbered parts it has.
+
+        A weak model given one block summarizes its beginning only. So the answers are cut into
+        about ``max_bullets`` parts of similar size (at sentence ends) numbered [1]..[n], and the
+        prompt asks for one bullet per part. Questions are left out: they state no facts, and the
+        1.5B model copied them as bullets ("本地生活业务最近的进展…").
+        """
         turns = segment(view)
-        parts: list[str] = []
+        answers = [t for t in turns if t.speaker is not Speaker.QUESTION]
+        sizes = {t.index: self.llm.count_tokens(view[t.span[0] : t.span[1]]) for t in answers}
+        wanted = max(1, self.options.max_bullets)
+        budget = max(PART_MIN_TOKENS, math.ceil(sum(sizes.values()) * PART_SLACK / wanted))
+        lines: list[str] = []
+        number = 0
         for turn in turns:
-            text = view[turn.span[0] : turn.span[1]]
-            if self.llm.count_tokens(text) <= PART_TOKENS:
-                parts.append(text)
+            text = view[turn.span[0] : turn.span[1]].strip()
+            if turn.speaker is Speaker.QUESTION:
                 continue
-            pieces = chunk_turns(
-                view, [turn], budget=PART_TOKENS, count_tokens=self.llm.count_tokens
-            )
-            parts += [piece.text.strip() for piece in pieces]
-        return parts or [view]
+            pieces = [text]
+            if sizes[turn.index] > budget:
+                chunks = chunk_turns(
+                    view, [turn], budget=budget, count_tokens=self.llm.count_tokens
+                )
+                pieces = [chunk.text.strip() for chunk in chunks]
+            for piece in pieces:
+                number += 1
+                lines.append(f"[{number}] {piece}")
+        if not number:
+            return f"[1] {view.strip()}", 1
+        return "\n".join(lines), number
 
     def _say(self, stage: str, message: str) -> None:
         if self.options.progress is not None:
@@ -671,6 +705,13 @@ class _Pipeline:
         if isinstance(error, LLMOutputInvalid):
             return PartialOutputInvalid(message, partial)
         return error
+
+
+def _spread(parts: int, bullets: int) -> tuple[int, ...]:
+    """Which parts get a bullet: all of them, or ``bullets`` spread evenly from the first."""
+    if parts <= bullets:
+        return tuple(range(1, parts + 1))
+    return tuple(1 + (i * parts) // bullets for i in range(bullets))
 
 
 def _wrong_type(outcome: object) -> LLMOutputInvalid:

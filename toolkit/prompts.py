@@ -190,7 +190,25 @@ def load_prompt(prompt_id: str, directory: Path | None = None) -> Prompt:
     path = folder / f"{prompt_id}{SUFFIX}"
     if not path.is_file():
         raise PromptError(f"no prompt {prompt_id!r}: {path} does not exist")
-    return _parse(path, folder)
+    return _parse_cached(str(path), str(folder), _folder_stamp(folder))
+
+
+def _folder_stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """Names, sizes and mtimes of the folder's prompt files: an edited prompt or partial changes
+    it, so the parse cache below never serves a stale template."""
+    stamp = []
+    for entry in sorted(folder.glob(f"*{SUFFIX}")):
+        info = entry.stat()
+        stamp.append((entry.name, info.st_size, info.st_mtime_ns))
+    return tuple(stamp)
+
+
+@lru_cache(maxsize=64)
+def _parse_cached(path: str, folder: str, stamp: tuple[tuple[str, int, int], ...]) -> Prompt:
+    """Parsing with jinja's AST walk took ~20 ms of a document's ~35 ms of CPU in a batch
+    (measured with cProfile); a batch loads the same four prompts for every document."""
+    del stamp  # part of the cache key only
+    return _parse(Path(path), Path(folder))
 
 
 def load_prompts(directory: Path | None = None) -> Mapping[str, Prompt]:

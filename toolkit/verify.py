@@ -32,7 +32,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -53,6 +53,10 @@ they can contradict a claim number."""
 SUPPORT_RATIO = 0.5
 """A candidate of the same metric supports a claim number when it scores at least half the best
 (the best-scoring one may be another line of the same table: 最高价 vs 最低价 share most words)."""
+DISTINCTIVE_DIGITS = 4
+"""An equal value with at least this many significant digits supports whatever its context."""
+RANGE_GAP = 12
+"""Characters between the two ends of a range written as two mentions: " to ", " and "."""
 STRONG_SURFACE = 2.0
 """A claim whose metric the lexicon does not know may still be contradicted by a candidate
 whose surface context (shared words, bigrams, neighbouring numbers) scores at least this."""
@@ -67,7 +71,8 @@ DOMINANT_SHARE = 0.8
 _BARE_AMOUNT_PRECISION = Decimal(10) ** 4  # 150万, 166.5亿, "10 million": amounts, not counts
 
 _PLAIN_UNITS = frozenset({"%", "pp", "x"})
-_IDENTIFIER_DIGITS = re.compile(r"(?<![\d.])\d{2,}(?:\.\d+)?(?![\d.])")
+_IDENTIFIER_DIGITS = re.compile(r"(?<![\d.])\d{2,}(?:\.\d+)?(?!\d|\.\d)")
+_HYPHEN_NAME = re.compile(r"\b[A-Za-z]+[-‐]\d+$")  # searched in the claim up to a digit run
 DURATION_UNITS = frozenset(
     {"years", "months", "weeks", "days", "trading days", "quarters", "hours", "minutes"}
 )
@@ -180,6 +185,58 @@ def _extract(text: str, doc_date: date | None) -> list[Quantity]:
     return extract_quantities(text, doc_date=doc_date)
 
 
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december"
+    "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+_CLAIM_REWRITES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+    # headline style writes months in lower case: "as of march 31, 2021"
+    (re.compile(rf"\b(?:{_MONTHS})\b(?=\.?\s+\d)"), lambda m: m.group().capitalize()),
+    # wire abbreviations: "$3.3 bln", "40 mln"
+    (re.compile(r"(?<=\d)(\s*)bln\b", re.IGNORECASE), lambda m: f"{m.group(1)}billion"),
+    (re.compile(r"(?<=\d)(\s*)mln\b", re.IGNORECASE), lambda m: f"{m.group(1)}million"),
+    # a range written with an ampersand: "between $1.99 & $2.07"
+    (re.compile(r"(?<=\d)(\s*)&(\s*)(?=[$€£¥]?\d)"), lambda m: f"{m.group(1)}and{m.group(2)}"),
+]
+
+
+def extract_claim(text: str, doc_date: date | None) -> list[Quantity]:
+    """The claim's quantities, read after undoing headline conventions the extractor does not
+    know (lower-case month names, "bln"/"mln", "X & Y" ranges). The rewrite is internal: spans
+    and texts of the returned quantities point into the claim as written."""
+    rewritten: list[str] = []
+    origin: list[int] = []  # origin[i]: offset in ``text`` of rewritten character i
+    pos = 0
+    edits = sorted(
+        (
+            (m.start(), m.end(), fix(m))
+            for pattern, fix in _CLAIM_REWRITES
+            for m in pattern.finditer(text)
+        ),
+        key=lambda e: e[0],
+    )
+    for start, end, replacement in edits:
+        if start < pos:
+            continue
+        rewritten.append(text[pos:start])
+        origin.extend(range(pos, start))
+        rewritten.append(replacement)
+        origin.extend(min(start + k, end - 1) for k in range(len(replacement)))
+        pos = end
+    if not edits:
+        return _extract(text, doc_date)
+    rewritten.append(text[pos:])
+    origin.extend(range(pos, len(text)))
+    origin.append(len(text))
+    quantities = _extract("".join(rewritten), doc_date)
+    out: list[Quantity] = []
+    for q in quantities:
+        start = origin[q.span[0]]
+        end = origin[q.span[1] - 1] + 1 if q.span[1] > q.span[0] else start
+        out.append(q.model_copy(update={"span": (start, end), "text": text[start:end]}))
+    return out
+
+
 class ClaimRow(BaseModel):
     """A claim to verify, as read from a ``--claims`` JSONL file: ``{"id", "claim"}``."""
 
@@ -228,13 +285,17 @@ class PreparedSource:
             text, self.quantities, self.lexicon, layout=self._layout
         )
         self._line_starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
-        self._digit_strings = {m.group() for m in _IDENTIFIER_DIGITS.finditer(text)}
+        self._digit_strings: dict[str, tuple[int, int]] = {}
+        for m in _IDENTIFIER_DIGITS.finditer(text):
+            self._digit_strings.setdefault(m.group(), m.span())
+        self._claim_text = ""  # the claim being verified, for the words around its numbers
         self._by_family: dict[str, list[int]] = defaultdict(list)
         self._by_value: dict[Decimal, list[int]] = defaultdict(list)
         for i, q in enumerate(self.quantities):
             self._by_family[_family(q)].append(i)
             if q.kind is Kind.NUMBER:
                 self._by_value[abs(q.value).normalize()].append(i)
+        self._ranges = [i for i, q in enumerate(self.quantities) if q.value_high is not None]
         self._years: set[int] = set()
         for q in self.quantities:
             if q.period is not None and q.period.year is not None:
@@ -279,14 +340,15 @@ class PreparedSource:
             return Verification(
                 claim=claim, verdict=Verdict.UNVERIFIABLE, reason=Reason.UNSUPPORTED_LANGUAGE
             )
+        self._claim_text = claim
         claim_quantities = (
-            list(quantities) if quantities is not None else _extract(claim, self.doc_date)
+            list(quantities) if quantities is not None else extract_claim(claim, self.doc_date)
         )
         if not claim_quantities:
-            return Verification(claim=claim, verdict=Verdict.UNVERIFIABLE, reason=Reason.NO_NUMBERS)
+            return self._verify_identifiers(claim)
         contexts = describe(claim, claim_quantities, self.lexicon, claim=True)
         checks = [
-            self._check(q, ctx, claim_quantities)
+            self._check(q, ctx, claim, claim_quantities)
             for q, ctx in zip(claim_quantities, contexts, strict=True)
         ]
         result = _aggregate(claim, checks)
@@ -303,21 +365,76 @@ class PreparedSource:
             )
         return result.model_copy(update={"unknown_identifiers": unknown})
 
-    def _unknown_identifiers(self, claim: str, quantities: Sequence[Quantity]) -> list[str]:
-        """Digit strings of two or more digits that no claim quantity covers and that the
-        source never writes: fund codes (516480), ranks (37/219), names (covid-19). Labels such
-        as Q1, H1 or FY2021 (digits glued to letters) are periods, not identifiers."""
+    def _identifiers(
+        self, claim: str, quantities: Sequence[Quantity]
+    ) -> list[tuple[str, tuple[int, int] | None, tuple[int, int]]]:
+        """Digit strings of two or more digits that no claim quantity covers: fund codes
+        (516480), ranks (37/219), names (covid-19). Labels such as Q1, H1 or FY2021 (digits
+        glued to letters) are periods, not identifiers. Each comes with where the source writes
+        it (None when it does not) and its span in the claim. A name joined by a hyphen
+        ("covid-19") must occur whole (COVID-19, COVID 19): "covid-91" is not supported by a 91
+        elsewhere."""
         spans = [q.span for q in quantities]
-        unknown: list[str] = []
+        found: list[tuple[str, tuple[int, int] | None, tuple[int, int]]] = []
         for m in _IDENTIFIER_DIGITS.finditer(claim):
             start, end = m.span()
             if any(a <= start and end <= b for a, b in spans):
                 continue
             if start > 0 and claim[start - 1].isascii() and claim[start - 1].isalpha():
                 continue
-            if m.group() not in self._digit_strings:
-                unknown.append(m.group())
-        return unknown
+            name = _HYPHEN_NAME.search(claim[:end])
+            if name is not None:
+                letters, digits = re.split(r"[-‐]", name.group(), maxsplit=1)
+                pattern = rf"\b{re.escape(letters)}[-‐ ]?{digits}(?!\d)"
+                written = re.search(pattern, self.text, re.IGNORECASE)
+                where = None if written is None else written.span()
+                found.append((name.group(), where, name.span()))
+                continue
+            found.append((m.group(), self._digit_strings.get(m.group()), (start, end)))
+        return found
+
+    def _unknown_identifiers(self, claim: str, quantities: Sequence[Quantity]) -> list[str]:
+        """The identifiers of the claim (see `_identifiers`) that the source never writes."""
+        return [text for text, where, _ in self._identifiers(claim, quantities) if where is None]
+
+    def _verify_identifiers(self, claim: str) -> Verification:
+        """A claim without quantities is unverifiable (``no_numbers``), unless it names
+        identifiers ("impact of covid-19"): then their being written in the source is what
+        can be checked: all written → supported, any missing → ``unknown_identifier``."""
+        found = self._identifiers(claim, [])
+        if not found:
+            return Verification(claim=claim, verdict=Verdict.UNVERIFIABLE, reason=Reason.NO_NUMBERS)
+        unknown = [text for text, where, _ in found if where is None]
+        if unknown:
+            return Verification(
+                claim=claim,
+                verdict=Verdict.UNVERIFIABLE,
+                reason=Reason.UNKNOWN_IDENTIFIER,
+                unknown_identifiers=unknown,
+            )
+        checks: list[NumberCheck] = []
+        lang = detect_language(claim) or "en"
+        for text, where, span in found:
+            assert where is not None
+            digits = re.sub(r"\D", "", text)
+            mention = Quantity(
+                value=Decimal(digits), precision=Decimal(1), lang=lang, span=span, text=text
+            )
+            written = mention.model_copy(
+                update={"span": where, "text": self.text[where[0] : where[1]]}
+            )
+            location = self.location(where)
+            checks.append(
+                NumberCheck(
+                    claim=mention,
+                    verdict=Verdict.SUPPORTED,
+                    reason=Reason.EXACT,
+                    source=written,
+                    location=location,
+                    message=f"claim names {text}; source writes {written.text} at {location}",
+                )
+            )
+        return _aggregate(claim, checks)
 
     def verify_many(self, claims: Iterable[str]) -> list[Verification]:
         """Verify each claim against this one prepared source."""
@@ -360,11 +477,24 @@ class PreparedSource:
         return a == b or a in self.lexicon.ancestors(b) or b in self.lexicon.ancestors(a)
 
     def _judge(self, claim: Quantity, index: int) -> Reason | None:
-        return judge(
-            claim, self.quantities[index], doc_currency=self.currency, doc_date=self.doc_date
-        )
+        """`toolkit.compare.judge`, plus the sign a loss word gives: "亏损2323万元" is a net
+        profit of -2323万元 (supported). Only a rescue: whether a loss word governs a number
+        ("loss per share $0.57") is too uncertain to refute with."""
+        source = self.quantities[index]
+        reason = judge(claim, source, doc_currency=self.currency, doc_date=self.doc_date)
+        if claim.kind is not Kind.NUMBER or abs(claim.value) != abs(source.value):
+            return reason
+        signed_claim = _loss_signed(claim, self._claim_text)
+        signed_source = _loss_signed(source, self.text)
+        if signed_claim == claim.value and signed_source == source.value:
+            return reason  # no loss word on either side: compare.judge knows the signs
+        if reason is Reason.VALUE_MISMATCH and claim.value != source.value:
+            return Reason.CONVERTED if signed_claim == signed_source else reason
+        return reason
 
-    def _check(self, q: Quantity, ctx: Context, siblings: Sequence[Quantity]) -> NumberCheck:
+    def _check(
+        self, q: Quantity, ctx: Context, claim: str, siblings: Sequence[Quantity]
+    ) -> NumberCheck:
         if q.kind is Kind.DATE:
             return self._check_date(q, ctx)
         scored = self._score(q, ctx)
@@ -373,9 +503,14 @@ class PreparedSource:
         decided = self._decide(q, ctx, same, may_contradict=True)
         if decided is not None and decided.verdict is Verdict.SUPPORTED:
             return decided
-        equal, other = self._equal_elsewhere(q, ctx)
+        fitting = [s.score for s in scored if s.relation != "other"]
+        scores = {s.index: s.score for s in scored}
+        equal, other = self._equal_elsewhere(q, ctx, scores, max(fitting, default=0.0), claim)
         if equal is not None:
             return equal
+        ends = self._range_written(q, ctx) or self._range_split(q, ctx, siblings)
+        if ends is not None:
+            return ends
         if decided is not None:
             return decided
         decided = self._decide(q, ctx, unknown, may_contradict=not ctx.metrics)
@@ -385,11 +520,23 @@ class PreparedSource:
             return self._make(q, Reason.OTHER_METRIC, other, ctx)
         return self._make(q, Reason.NO_CANDIDATE, None, ctx)
 
-    def _equal_elsewhere(self, q: Quantity, ctx: Context) -> tuple[NumberCheck | None, int | None]:
-        """The same value, written anywhere in the source with a compatible unit, supports the
-        claim number unless the words around it name another metric. A length of time (近60日,
-        三年) names a window rather than a metric, so for it any equal mention counts. Returns
-        the supporting check, or the index of an equal value of another metric."""
+    def _equal_elsewhere(
+        self, q: Quantity, ctx: Context, scores: dict[int, float], best: float, claim: str
+    ) -> tuple[NumberCheck | None, int | None]:
+        """The same value, written elsewhere in the source with a compatible unit, supports the
+        claim number when its context fits about as well as the best candidate of the claim's
+        metric does:
+
+        - a mention whose words do not name another metric supports;
+        - a mention whose nearby words name another metric still supports when it would
+          count as fitting (FIT_RATIO of the best candidate that may be the claim's
+          metric): metric words are found by proximity and "扣除价格因素，实际增长6.1%" is
+          income growth, not a price. A metric paired by 分别/respectively, or a date anchor
+          of another month (a table row), is stated, not guessed, and always counts.
+
+        A length of time (近60日, 三年) names a window rather than a metric, so for it any
+        equal mention counts. Returns the supporting check, or the index of an equal value of
+        another metric."""
         families = set(_claim_families(q, self._by_family.keys()))
         duration = q.unit in DURATION_UNITS
         other: int | None = None
@@ -399,11 +546,71 @@ class PreparedSource:
             reason = self._judge(q, index)
             if reason is None or not _is(reason, Verdict.SUPPORTED):
                 continue
-            if duration or self._relation(ctx, self.contexts[index]) != "other":
+            score = scores.get(index, 0.0)
+            relation = self._relation(ctx, self.contexts[index])
+            group = self.quantities[index].group
+            # a stated pairing (分别/respectively) or a row of another month is not rescued
+            stated = (group is not None and group.kind == "respectively") or anchors_conflict(
+                ctx.anchor, self.contexts[index].anchor
+            )
+            fits = score >= best * FIT_RATIO > 0 or _distinctive(q)
+            if duration or relation != "other" or (not stated and fits):
                 return self._make(q, reason, index, ctx), None
             if other is None:
                 other = index
         return None, other
+
+    def _range_written(self, q: Quantity, ctx: Context) -> NumberCheck | None:
+        """A claim range ("$260 million to $290 million") is supported when the source writes
+        both ends next to each other as two mentions ("range from $260 million to $290
+        million", which the extractor may read as two numbers), the same unit on both."""
+        if q.value_high is None:
+            return None
+        families = set(_claim_families(q, self._by_family.keys()))
+        high = abs(q.value_high).normalize()
+        for index in self._by_value.get(abs(q.value).normalize(), ()):
+            low = self.quantities[index]
+            if _family(low) not in families or low.unit != q.unit:
+                continue
+            following = self.quantities[index + 1] if index + 1 < len(self.quantities) else None
+            if (
+                following is not None
+                and following.unit == low.unit
+                and abs(following.value).normalize() == high
+                and following.span[0] - low.span[1] <= RANGE_GAP
+                and self._relation(ctx, self.contexts[index]) != "other"
+            ):
+                return self._make(q, Reason.EXACT, index, ctx)
+        return None
+
+    def _range_split(
+        self, q: Quantity, ctx: Context, siblings: Sequence[Quantity]
+    ) -> NumberCheck | None:
+        """The converse of `_range_written`: the claim writes a range as two mentions ("from
+        $12.90 to $13.10") and the source as one range quantity ("range of $12.90 to $13.10");
+        each claim end is supported by that source range."""
+        k = next((i for i, s in enumerate(siblings) if s is q), None)
+        if k is None:
+            return None
+        ends: list[Quantity] = []
+        if k > 0 and q.span[0] - siblings[k - 1].span[1] <= RANGE_GAP:
+            ends.append(siblings[k - 1])
+        if k + 1 < len(siblings) and siblings[k + 1].span[0] - q.span[1] <= RANGE_GAP:
+            ends.append(siblings[k + 1])
+        for other in ends:
+            if other.unit != q.unit or other.kind is not Kind.NUMBER:
+                continue
+            pair = sorted([q.value, other.value])
+            for index in self._ranges:
+                source = self.quantities[index]
+                if (
+                    source.unit == q.unit
+                    and source.value == pair[0]
+                    and source.value_high == pair[1]
+                    and self._relation(ctx, self.contexts[index]) != "other"
+                ):
+                    return self._make(q, Reason.EXACT, index, ctx)
+        return None
 
     def _decide(
         self, q: Quantity, ctx: Context, pool: list[_Scored], *, may_contradict: bool
@@ -465,6 +672,9 @@ class PreparedSource:
                 if s.period is not None and s.period.year == d.year
             )
             return self._make(q, Reason.EXACT, index, ctx)
+        written = self._date_written(q)
+        if written is not None:
+            return self._make(q, Reason.EXACT, None, ctx, found=written)
         if unresolved is not None:
             return self._make(q, Reason.UNRESOLVED_DATE, unresolved, ctx)
         scored = [s for s in self._score(q, ctx) if s.relation != "other"]
@@ -475,9 +685,69 @@ class PreparedSource:
                 return self._make(q, reason, s.index, ctx)
         return self._make(q, Reason.NO_CANDIDATE, None, ctx)
 
+    def _date_written(self, q: Quantity) -> Quantity | None:
+        """The claim's date as the source writes it in a notation the extractor does not read
+        as a date: spaced "5 月 12 日", dotted or dashed "2025.05.12" (also glued to a table's
+        cells on both sides when zero-padded: "468.472025.05.122.73"), a month opening a range
+        or list ("1—9月份", "1~2月", "8、9月份"), a two-digit year ("24年" for 2024). A year
+        written before the match must agree with the claim's year."""
+        d = q.date
+        if d is None:
+            return None
+        m = str(d.month)
+        if d.month is None:
+            if d.year is None:
+                return None
+            # a year alone: "24年" (read as 24 years by the extractor) or "2024年"
+            patterns = [rf"(?<![\d.])(?:{d.year}|{d.year % 100:02d})\s*年(?![\d度])"]
+        elif d.day is not None:
+            day = str(d.day)
+            patterns = [rf"(?<![\d.])0?{m}\s*月\s*0?{day}\s*[日号]"]
+            if d.year is not None:
+                patterns.append(rf"{d.year}[./-]{d.month:02d}[./-]{d.day:02d}")
+                patterns.append(rf"(?<!\d){d.year}\s*[./-]\s*{m}\s*[./-]\s*{day}(?!\d)")
+        else:
+            patterns = [
+                rf"(?<![\d.])0?{m}\s*月?份?\s*(?:[-—–~～至到、]|和)\s*\d{{1,2}}\s*月",
+                rf"(?<![\d.]){d.year}\s*年\s*0?{m}\s*月" if d.year is not None else "(?!)",
+            ]
+        for pattern in patterns:
+            for found in re.finditer(pattern, self.text):
+                if any(
+                    self.quantities[i].span[0] <= found.start() < self.quantities[i].span[1]
+                    for i in self._by_family.get("date", ())
+                ):
+                    continue  # the extractor read this date (去年12月18日): judged above
+                before = self.text[max(0, found.start() - 8) : found.start()]
+                if re.search(r"[去今前明上本]年\s*$", before):
+                    continue
+                year = re.search(r"(\d{4})\s*年\s*$", before)
+                if year is not None and d.year is not None and int(year.group(1)) != d.year:
+                    continue
+                written = d if str(d.year) in found.group() else d.model_copy(update={"year": None})
+                return q.model_copy(
+                    update={
+                        "span": found.span(),
+                        "text": found.group(),
+                        "lang": "zh",
+                        "date": written,
+                    }
+                )
+        return None
+
     # ---- messages ------------------------------------------------------------------------
-    def _make(self, q: Quantity, reason: Reason, index: int | None, ctx: Context) -> NumberCheck:
-        source = None if index is None else self.quantities[index]
+    def _make(
+        self,
+        q: Quantity,
+        reason: Reason,
+        index: int | None,
+        ctx: Context,
+        *,
+        found: Quantity | None = None,
+    ) -> NumberCheck:
+        """A check of ``q`` against source quantity ``index`` (or ``found``, a mention located
+        in the source text without the extractor)."""
+        source = found if index is None else self.quantities[index]
         location = None if source is None else self.location(source.span)
         matched: list[str] = []
         if index is not None:
@@ -500,7 +770,10 @@ class PreparedSource:
         if source is None or location is None:
             return f"{said}; {_EXPLAIN[reason]}"
         currency = self.currency if is_currency(q.unit) and source.unit is None else None
-        return f"{said}; source says {_show(source, currency)} at {location} ({_EXPLAIN[reason]})"
+        explain = _EXPLAIN[reason]
+        if reason is Reason.CONVERTED and q.value == -source.value:
+            explain = "the source states it as a loss"
+        return f"{said}; source says {_show(source, currency)} at {location} ({explain})"
 
 
 def _is(reason: Reason, verdict: Verdict) -> bool:
@@ -519,6 +792,33 @@ _SUPPORT_ORDER = [
 
 def _support_rank(reason: Reason) -> int:
     return _SUPPORT_ORDER.index(reason) if reason in _SUPPORT_ORDER else len(_SUPPORT_ORDER)
+
+
+_LOSS_BEFORE = re.compile(
+    r"(?:亏损|亏|loss(?:es)?)\s*(?:为|了|达到?|约|额|金额|人民币|of|was|were|totaled|at)?\s*[:：]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _loss_signed(q: Quantity, text: str) -> Decimal:
+    """The value with a loss word in front counted as negative: "亏损2323万元", "net loss of
+    $5 million" → -value; "-2323万元" stays -value."""
+    before = text[max(0, q.span[0] - 12) : q.span[0]]
+    return -q.value if _LOSS_BEFORE.search(before) else q.value
+
+
+def _significant_digits(q: Quantity) -> int:
+    """Digits written: 3014.27万 → 6, 1.140万股 → 4, 10% → 2, 0.6bp → 1."""
+    if q.precision <= 0:
+        return 0
+    return len(str(abs(q.value / q.precision).to_integral_value()).lstrip("0"))
+
+
+def _distinctive(q: Quantity) -> bool:
+    """A value written with DISTINCTIVE_DIGITS or more significant digits (3014.27万元,
+    1.140万股) is unlikely to recur by chance: where the source writes exactly it, that is the
+    claim's number even when the nearby words suggest another metric."""
+    return q.kind is Kind.NUMBER and _significant_digits(q) >= DISTINCTIVE_DIGITS
 
 
 def _attribute_bonus(claim: Quantity, source: Quantity) -> float:

@@ -1,0 +1,233 @@
+"""Batch throughput against a fake OpenAI-compatible endpoint that answers after 200 ms.
+
+Run: ``.venv/bin/python benchmarks/bench_batch.py [--quick] [--overhead] [--memo-prompts]``.
+
+The fake server (``tests/fake_batch_api.py``, a separate process on 127.0.0.1, so its CPU is not
+counted as verisum's) answers every chat request with a valid summary of the sample transcript
+after a fixed 200 ms. Each configuration runs ``verisum``'s `summarize_many` in a fresh child
+process over a JSONL of N variants of the sample transcript (each one a different document, so
+nothing is answered from a cache), then runs the same batch again. Printed, all measured in this
+run:
+
+* wall time, the ideal ``N × 0.2 s / concurrency`` and the efficiency ideal/wall (target ≥ 0.85
+  at concurrency 32);
+* verisum's own CPU time per document (the child's CPU after imports: extraction, the
+  pipeline, verification, the HTTP client, the response cache and the output files; target
+  ≤ 20 ms);
+* the child's peak RSS, to show memory does not grow with N (the same concurrency at two sizes);
+* the second run: wall time and model requests the server received (target 0);
+* the batch layer's own share: CPU per document of `summarize_many` minus that of calling
+  `asummarize` in a plain loop on the same documents, both with `FakeLLM` (no HTTP): what the
+  input streaming, hashing, resume check, atomic writes and bookkeeping add.
+
+Concurrency 1 uses 50 documents instead of 500 (500 would take 100 s by construction).
+
+``--memo-prompts`` is a what-if, not the shipped behaviour: the child memoizes
+``toolkit.pipeline.load_prompt`` (which re-parses the prompt templates for every document, about
+half of the pipeline's CPU; asked of the pipeline's owner as R1 in .scratch/batch-requests.md)
+to show what the batch layer reaches once that lands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "examples" / "kuaishou-2024q1-call.txt"
+DELAY = 0.2
+CONFIGS = [(50, 1), (500, 8), (500, 32), (500, 64), (100, 64), (2000, 64)]
+QUICK = [(20, 1), (200, 8), (200, 32)]
+ROUNDS = 4
+
+
+def child(args: argparse.Namespace) -> None:
+    """One batch run in this process; prints a JSON line of measurements."""
+    from toolkit.batch import summarize_many
+    from toolkit.settings import Settings
+
+    if args.memo_prompts:
+        import functools
+
+        import toolkit.pipeline
+
+        toolkit.pipeline.load_prompt = functools.lru_cache(maxsize=None)(  # type: ignore[assignment]
+            toolkit.pipeline.load_prompt
+        )
+
+    settings = Settings(openai_base_url=args.base_url, cache_dir=Path(args.cache))
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    result = summarize_many(
+        args.input,
+        out=args.out,
+        settings=settings,
+        concurrency=args.concurrency,
+        handle_signals=False,
+    )
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        json.dumps(
+            {
+                "wall": wall,
+                "cpu": cpu,
+                "rss_mib": rss_kib / 1024,
+                "succeeded": result.counts.succeeded,
+                "resumed": result.counts.resumed,
+                "failed": result.counts.failed,
+            }
+        )
+    )
+
+
+def layer_overhead(text: str, count: int = 100) -> tuple[float, float]:
+    """CPU ms per document: a plain `asummarize` loop, and `summarize_many`, both on FakeLLM."""
+    import asyncio
+
+    sys.path.insert(0, str(ROOT))
+    from tests.fake_batch_api import ANSWERS, fit
+    from toolkit.batch import summarize_many
+    from toolkit.pipeline import asummarize
+    from toolkit.testing import FakeLLM
+
+    def canned(model: type, messages: list[dict[str, str]]) -> object:
+        schema = model.model_json_schema()  # type: ignore[attr-defined]
+        answer = fit(ANSWERS[model.__name__], schema, schema.get("$defs", {}))
+        return model.model_validate(answer)  # type: ignore[attr-defined]
+
+    docs = [{"id": f"doc-{n}", "text": f"第{n}号文件\n{text}"} for n in range(count)]
+
+    async def plain() -> None:
+        llm = FakeLLM([canned] * count)  # type: ignore[list-item]
+        for d in docs:
+            await asummarize(d["text"], doc_id=d["id"], llm=llm)
+
+    asyncio.run(plain())  # warm-up: imports, lexicon, first prompt load
+    loops: list[float] = []
+    batches: list[float] = []
+    for _ in range(ROUNDS):  # interleaved, best of each: the machine is shared
+        cpu0 = time.process_time()
+        asyncio.run(plain())
+        loops.append((time.process_time() - cpu0) / count * 1000)
+        with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
+            llm = FakeLLM([canned] * count)  # type: ignore[list-item]
+            cpu0 = time.process_time()
+            summarize_many(docs, out=Path(tmp), llm=llm, concurrency=1, handle_signals=False)
+            batches.append((time.process_time() - cpu0) / count * 1000)
+    loop_ms, batch_ms = min(loops), min(batches)
+    return loop_ms, batch_ms
+
+
+def stats(base_url: str) -> dict[str, int]:
+    root = base_url.removesuffix("/v1")
+    with urllib.request.urlopen(f"{root}/stats", timeout=10) as response:
+        data: dict[str, int] = json.load(response)
+    return data
+
+
+def run_child(
+    base_url: str, input_path: Path, out: Path, cache: Path, concurrency: int, memo: bool
+) -> dict[str, float]:
+    command = [
+        sys.executable,
+        __file__,
+        "--child",
+        "--base-url",
+        base_url,
+        "--input",
+        str(input_path),
+        "--out",
+        str(out),
+        "--cache",
+        str(cache),
+        "--concurrency",
+        str(concurrency),
+        *(["--memo-prompts"] if memo else []),
+    ]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VERISUM_", "OPENAI_"))}
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    if done.returncode not in (0, 2):
+        raise SystemExit(f"child failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--child", action="store_true")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--base-url")
+    parser.add_argument("--input")
+    parser.add_argument("--out")
+    parser.add_argument("--cache")
+    parser.add_argument("--concurrency", type=int, default=1)
+    parser.add_argument("--memo-prompts", action="store_true", help="what-if: see the docstring")
+    parser.add_argument("--overhead", action="store_true", help="only the batch layer's share")
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+
+    text = SAMPLE.read_text(encoding="utf-8")
+    if args.overhead:
+        loop_ms, batch_ms = layer_overhead(text)
+        print(
+            f"FakeLLM, 100 docs, best of {ROUNDS}: asummarize loop {loop_ms:.1f} ms CPU/doc, "
+            f"summarize_many {batch_ms:.1f} ms CPU/doc: the batch layer adds "
+            f"{batch_ms - loop_ms:.1f} ms/doc"
+        )
+        return
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "fake_batch_api.py"), "--delay", str(DELAY)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        port = int(server.stdout.readline().split()[1])
+        base_url = f"http://127.0.0.1:{port}/v1"
+        print(
+            f"fake endpoint {base_url}, {DELAY * 1000:.0f} ms per answer; sample transcript "
+            f"{len(text)} chars; {os.cpu_count()} CPUs"
+            + ("; WHAT-IF: prompts memoized (R1)" if args.memo_prompts else "")
+        )
+        header = (
+            f"{'docs':>5} {'conc':>4} {'wall s':>7} {'ideal s':>7} {'effic.':>6} "
+            f"{'CPU ms/doc':>10} {'RSS MiB':>7} {'2nd run s':>9} {'2nd calls':>9}"
+        )
+        print(header)
+        for count, concurrency in QUICK if args.quick else CONFIGS:
+            with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
+                folder = Path(tmp)
+                source = folder / "docs.jsonl"
+                with source.open("w", encoding="utf-8") as handle:
+                    for n in range(count):
+                        row = {"id": f"doc-{n:05d}", "text": f"第{n}号文件\n{text}"}
+                        handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+                out, cache = folder / "out", folder / "cache"
+                memo = args.memo_prompts
+                first = run_child(base_url, source, out, cache, concurrency, memo)
+                before = stats(base_url)["chat_requests"]
+                second = run_child(base_url, source, out, cache, concurrency, memo)
+                calls = stats(base_url)["chat_requests"] - before
+            assert first["succeeded"] == count, first
+            ideal = count * DELAY / concurrency
+            print(
+                f"{count:>5} {concurrency:>4} {first['wall']:>7.2f} {ideal:>7.2f} "
+                f"{ideal / first['wall']:>6.2f} {first['cpu'] / count * 1000:>10.1f} "
+                f"{first['rss_mib']:>7.0f} {second['wall']:>9.2f} {calls:>9}"
+            )
+    finally:
+        server.terminate()
+        server.wait()
+
+
+if __name__ == "__main__":
+    main()
