@@ -46,7 +46,7 @@ bench: dev
 # Summarize the sample transcript with the embedded model (first run: joins the bundled GGUF and
 # starts llama.cpp on 127.0.0.1; a few minutes on a laptop CPU). Output also in out/demo/.
 demo: local
-	$(BIN)/verisum summarize examples/kuaishou-2024q1-call.txt --out out/demo --format md
+	$(BIN)/verisum summarize examples/kuaishou-2024q1-call.txt --doc-date 2024-05-27 --out out/demo --format md
 
 # Render a sample eval report (no model: a scripted fake) in headless Chromium to a PNG, to look
 # at it. Installs Debian's chromium and a CJK font when missing (needs root / apt-get).

@@ -1,7 +1,7 @@
 """Measure the embedded model on this machine: start-up, prompt and generation speed, memory.
 
 Run: ``.venv/bin/python benchmarks/bench_local_model.py`` (needs ``verisum[local]``; exits 0
-with a note when it is missing). Figures go to the README's "Embedded model" section.
+with a note when it is missing). Figures go to the README's "Embedded local model" section.
 
 * first start: join the 22 parts (into a fresh temp cache dir) + load; then a warm start.
 * prompt tokens/s: the sample transcript (~3000 Chinese characters) as the prompt, 1 output

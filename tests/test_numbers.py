@@ -644,6 +644,39 @@ def test_ampersand_and_range_from_are_ranges(text: str) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("1901至3802美元", ["number"]),
+        ("2000 to 3,000 employees", ["number"]),
+        ("2020至2023年", ["date", "date"]),
+        ("grew in 2021 to 5 billion dollars", ["date", "number"]),
+        ("2020 to 25%", ["date", "number"]),
+        ("收入达到了2000，同比增长", ["number"]),
+        ("从2020到2023年", ["date", "date"]),
+        ("（2023）", ["date"]),
+    ],
+)
+def test_a_four_digit_number_opening_a_range_of_amounts_is_no_year(
+    text: str, kinds: list[str]
+) -> None:
+    assert [q.kind.value for q in extract_quantities(text)] == kinds
+
+
+@pytest.mark.parametrize(
+    ("text", "low", "high"),
+    [("in the mid-20 percent range", 24, 26), ("a low-30% tax rate", 30, 33)],
+)
+def test_decade_bands_are_ranges(text: str, low: int, high: int) -> None:
+    q = one(text)
+    assert (q.qualifier, q.value, q.value_high, q.unit) == (
+        Qualifier.RANGE,
+        Decimal(low),
+        Decimal(high),
+        "%",
+    )
+
+
 def test_a_written_plus_sign_is_a_change() -> None:
     assert [q.role for q in extract_quantities("飞机制造（+1.3%）等")] == [Role.GROWTH]
 

@@ -266,3 +266,17 @@ def test_the_report_records_hash_model_prompts_usage_and_timings() -> None:
     assert report.prompts[0] == "summarize@3" and "units@2" in report.prompts
     assert report.usage.calls == 1 and report.usage.prompt_tokens > 0
     assert {"prepare", "summarize", "verify", "total"} <= set(report.timings)
+
+
+def test_a_headline_still_wrong_after_repair_is_replaced_by_the_first_kept_bullet() -> None:
+    def wrong_headline(model: type[BaseModel], messages: list[dict[str, str]]) -> BaseModel:
+        answer = draft(USERS)(model, messages)
+        return answer.model_copy(update={"headline_zh": REVENUE_ZH, "headline_en": WRONG_EN})
+
+    unchanged = RepairedItems(items=[RepairedItem(id="headline", zh=REVENUE_ZH, en=WRONG_EN)])
+    report = summarize(SAMPLE, llm=FakeLLM([wrong_headline, unchanged]))
+
+    assert report.headline.en == USERS.en
+    assert report.headline.status is ItemStatus.SUPPORTED
+    assert report.dropped[0].kind == "headline" and report.dropped[0].item.en == WRONG_EN
+    assert report.final.contradicted == 0

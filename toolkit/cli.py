@@ -418,6 +418,12 @@ def eval_quantities_command(dataset_dir: Path, data_dir: Path, misses: bool) -> 
     show_default=True,
     help="rounds of sending failed items back to the model",
 )
+@click.option(
+    "--doc-date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="date of the call, resolves 去年/last year in the source (YYYY-MM-DD)",
+)
 @llm_options
 def summarize_command(
     file: Path,
@@ -426,6 +432,7 @@ def summarize_command(
     numbers: str | None,
     keep_unsupported: bool,
     repair_rounds: int,
+    doc_date: datetime | None,
     settings: Settings,
 ) -> None:
     """Summarize FILE in Chinese and English, every number checked against FILE.
@@ -456,6 +463,7 @@ def summarize_command(
                 numbers="grounded" if mode == "grounded" else "free",
                 repair_rounds=repair_rounds,
                 keep_unsupported=keep_unsupported,
+                doc_date=doc_date.date() if doc_date else None,
                 progress=progress,
             )
         except VerisumError as exc:

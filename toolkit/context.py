@@ -225,6 +225,8 @@ def _describe_one(
     metric_weights: dict[str, float] = {}
     segment_weights: dict[str, float] = {}
 
+    named = lay.lexicon.named
+
     def take(matches: list[ConceptMatch], level: float, after: bool) -> None:
         for m in matches:
             if after:
@@ -235,11 +237,11 @@ def _describe_one(
                     weight *= BEHIND_OTHER_NUMBER
             if m.start < end and m.end > start:  # the unit word of the number itself
                 weight = level
-            for concept in (m.concept, *lay.lexicon.also(m.concept)):
+            for concept, metric, segment in named(m.concept):
                 ctx.add(concept, weight)
-                if lay.lexicon.is_metric(concept):
+                if metric:
                     metric_weights[concept] = max(metric_weights.get(concept, 0.0), weight)
-                elif lay.lexicon.is_segment(concept):
+                elif segment:
                     segment_weights[concept] = max(segment_weights.get(concept, 0.0), weight)
 
     take(lay.matches_in(clause_start, start), SAME_CLAUSE, after=False)
@@ -277,16 +279,18 @@ def _surface(
     back = text[max(clause_start, start - SURFACE_BACK * 4) : start]
     ahead = text[end : min(clause_end, end + SURFACE_AHEAD * 4)]
     # Chinese: character bigrams of the CJK runs, nearest SURFACE_BACK characters
+    # (only bigrams within the limit are visited: a bigram at ``pos`` is len - pos - 2
+    # characters before the number, or ``pos`` after it)
     for segment, before in ((back, True), (ahead, False)):
         limit = SURFACE_BACK if before else SURFACE_AHEAD
-        for m in _CJK.finditer(segment):
+        first = len(segment) - 2 - limit if before else 0
+        for m in _CJK.finditer(segment, max(first, 0)):
             run = m.group()
             base = m.start()
-            for i in range(len(run) - 1):
+            stop = len(run) - 1 if before else min(len(run) - 1, limit - base + 1)
+            for i in range(stop):
                 pos = base + i
                 distance = len(segment) - pos - 2 if before else pos
-                if distance > limit:
-                    continue
                 weight = _decay(distance) * (1.0 if before else AFTER_NUMBER)
                 ctx.add("~" + run[i : i + 2], weight)
     # English: content words, nearest first

@@ -114,6 +114,12 @@ class Lexicon:
         )
         self._cjk = re.compile(_trie_pattern(cjk_terms, gap=_CJK_GAP) if cjk_terms else r"(?!)")
         self._ancestors = {cid: self._walk_up(cid) for cid in concepts}
+        self._named = {
+            cid: tuple(
+                (name, self.is_metric(name), self.is_segment(name)) for name in (cid, *concept.also)
+            )
+            for cid, concept in concepts.items()
+        }
 
     def _walk_up(self, cid: str) -> tuple[str, ...]:
         chain: list[str] = []
@@ -133,6 +139,15 @@ class Lexicon:
     def ancestors(self, cid: str) -> tuple[str, ...]:
         """Broader concepts of ``cid``, nearest first: net_profit → ("profit",)."""
         return self._ancestors.get(cid, ())
+
+    def named(self, cid: str) -> tuple[tuple[str, bool, bool], ...]:
+        """``cid`` and the concepts a match of it also names, each with whether it is a metric
+        and whether it is a segment: the context reader asks this for every match it weighs,
+        so it is worked out once here."""
+        found = self._named.get(cid)
+        if found is None:
+            return ((cid, self.is_metric(cid), self.is_segment(cid)),)
+        return found
 
     def is_metric(self, cid: str) -> bool:
         concept = self.concepts.get(cid)

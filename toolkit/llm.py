@@ -31,6 +31,7 @@ import asyncio
 import contextlib
 import contextvars
 import email.utils
+import functools
 import hashlib
 import json
 import logging
@@ -50,6 +51,7 @@ from typing import Any, Protocol, Self, TypeVar, cast
 import instructor
 import openai
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+from instructor.processing.function_calls import openai_schema
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
 from tenacity import (
@@ -314,7 +316,7 @@ class LLMClient:
         started = time.monotonic()
         try:
             result = create(
-                response_model=response_model,
+                response_model=_for_instructor(response_model),
                 messages=messages,
                 model=self.model_name,
                 temperature=temperature,
@@ -352,7 +354,7 @@ class LLMClient:
             started = time.monotonic()
             try:
                 result = await create(
-                    response_model=response_model,
+                    response_model=_for_instructor(response_model),
                     messages=messages,
                     model=self.model_name,
                     temperature=temperature,
@@ -449,7 +451,7 @@ class LLMClient:
         key = cache_key(
             model=self.model_name,
             messages=messages,
-            schema=response_model.model_json_schema(),
+            schema=schema_of(response_model),
             params={
                 "temperature": temperature,
                 "max_tokens": max_tokens,
@@ -675,6 +677,25 @@ class LLMClient:
             f"{self._where()}: the answer to {prompt} ({response_model.__name__}) was cut off at "
             f"max_tokens={max_tokens} (or the context size); raise max_tokens or shorten the input"
         )
+
+
+@functools.lru_cache(maxsize=256)
+def schema_of(response_model: type[BaseModel]) -> dict[str, Any]:
+    """The model's JSON schema, generated once per class (pydantic regenerates it on every
+    ``model_json_schema()`` call: ~0.7 ms for `DraftSummary`). Shared: do not mutate it."""
+    return response_model.model_json_schema()
+
+
+@functools.lru_cache(maxsize=256)
+def _for_instructor(response_model: type[BaseModel]) -> type[BaseModel]:
+    """The model wrapped as instructor's `OpenAISchema`, once per class.
+
+    Given a plain pydantic model, instructor wraps it in a *new* class on every request
+    (`create_model` plus a fresh tool schema, its schema cache missing every time): 3.6 ms of
+    CPU per request, measured on the sample's `DraftSummary`; already wrapped, 0.1 ms. The
+    request sent is the same; `_exact` still turns the answer into ``response_model`` itself.
+    """
+    return cast(type[BaseModel], openai_schema(response_model))
 
 
 def _exact(response_model: type[T], result: object) -> T:

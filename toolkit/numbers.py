@@ -446,6 +446,16 @@ _ROLE_AFTER_RE = re.compile(
     _literal_alternation(zh=_words(_ZH["roles_after"]), en=_words(_EN["roles_after"]))
 )
 _BASIS_RE = re.compile(_literal_alternation(zh=_words(_ZH["basis"]), en=_words(_EN["basis"])))
+_BAND_BEFORE_RE = re.compile(r"(?<![a-z])(?P<band>low|mid|high)-\Z")
+_BANDS = {"low": 0, "mid": 4, "high": 7}
+_YEAR_RANGE_AFTER_RE = re.compile(r"[ \t]*[-—~～至到][ \t]*(?:19|20)[0-9]{2}[ \t]?年")
+_YEAR_PREPOSITION_RE = re.compile(
+    r"(?<![A-Za-z])(?i:in|for|during|since|from|by|of|until|through|fiscal|year|calendar)"
+    r"[ \t]+\Z"
+)
+_CURRENCY_START_RE = re.compile(
+    _alternation(zh=_ZH["currencies_before"], en=_EN["currencies_before"]) + r"|[$¥€£]"
+)
 _MONTH_LIST_RE = re.compile(r" ?[-—~～至到、] ?[0-9]{1,2} ?月")
 _DATE_JOIN_RE = re.compile(r" ?(?:(?P<list>[、和及与])|[-—~～至到]) ?")
 _BASIS_NEXT_FIRST = frozenset(
@@ -574,10 +584,13 @@ def extract_quantities(
 extract = extract_quantities  # short alias used by the summarizer
 
 
+_ASCII_LETTERS = re.compile(r"[A-Za-z]+")
+
+
 def _guess_lang(text: str) -> str:
     sample = text[:4000]
     cjk = len(_CJK_RE.findall(sample))
-    letters = sum(1 for ch in sample if ch.isascii() and ch.isalpha())
+    letters = sum(map(len, _ASCII_LETTERS.findall(sample)))  # str.isalpha() of ASCII
     return "zh" if cjk * 2 >= letters else "en"
 
 
@@ -763,6 +776,10 @@ class _Extractor:
         else:
             span_start = start
             prev = t[start - 2] if start > 1 else ""
+            if ch == "-" and prev.isalpha() and unit_word and frac is None:
+                band = _BAND_BEFORE_RE.search(self.low, max(0, start - 6), start)
+                if band is not None and _UNITS[_key(unit_word)][1] == "%":
+                    return self._band(band, int_part, end)
             if ch.isascii():
                 if (
                     ch.isalpha()
@@ -880,6 +897,8 @@ class _Extractor:
             and not duo
             and len(int_part) == 4
             and 1900 <= int(int_part) <= 2100
+            and not self._starts_amount_range(span_start, end)
+            and not self._chinese_amount(span_start, end)
         ):
             year = int(int_part)
             self._date_atom(span_start, end, year)
@@ -902,6 +921,50 @@ class _Extractor:
         self._after(atom)
         self.atoms.append(atom)
         return atom.end
+
+    def _chinese_amount(self, start: int, end: int) -> bool:
+        """In Chinese a year is written with 年 ("2000年"): a bare "收入达到了2000" is an amount,
+        unless it opens a range of years ("从2020到2023年")."""
+        i = start - 1
+        while i >= 0 and self.t[i] in " \t":
+            i -= 1
+        ideograph = i >= 0 and "\u3400" <= self.t[i] <= "\u9fff"
+        return ideograph and not _YEAR_RANGE_AFTER_RE.match(self.t, end)
+
+    def _starts_amount_range(self, start: int, end: int) -> bool:
+        """ "2000至3000美元", "1901-3802 shares": a four-digit number that opens a range of
+        amounts (the other end has a currency, scale or unit other than years, and is larger)
+        is no year; "in 2021 to 25%" keeps its year."""
+        gap = _RANGE_GAP_RE.match(self.t, end, end + 12)
+        if gap is None or _YEAR_PREPOSITION_RE.search(self.t, max(0, start - 12), start):
+            return False
+        pos = gap.end()
+        # "grew in 2021 to $5 billion": after an English connector only a unit counts.
+        symbol = gap.group().strip().lower() not in ("to", "through", "and")
+        if symbol and _CURRENCY_START_RE.match(self.t, pos):
+            return True
+        other = _NUMBER_RE.match(self.t, pos)
+        if other is None:
+            return False
+        unit_word = other.group("n_unit")
+        unit = _UNITS.get(_key(unit_word.lstrip("-")), ("", ""))[1] if unit_word else None
+        scaled = bool(other.group("n_scale") or other.group("n_gscale"))
+        if not ((symbol and scaled) or (unit is not None and unit != "years")):
+            return False
+        high, _ = read_arabic(other.group("n_int").replace(",", ""), other.group("n_frac"))
+        return scaled or high > int(self.t[start:end])
+
+    def _band(self, band: re.Match[str], tens: str, end: int) -> int:
+        """ "mid-20 percent range": a band of a decade, low N–N+3, mid N+4–N+6, high N+7–N+9."""
+        if len(tens) != 2 or tens[1] != "0":
+            return end
+        low = int(tens) + _BANDS[band.group("band")]
+        atom = _Atom(band.start(), end, Kind.NUMBER, "en", mantissa=Decimal(low))
+        atom.unit, atom.qualifier = "%", Qualifier.RANGE
+        atom.high = Decimal(low + (3 if band.group("band") == "low" else 2))
+        atom.core_end = end
+        self.atoms.append(atom)
+        return end
 
     def _after(self, atom: _Atom) -> None:
         """Read "per share"/每股-style units and qualifiers written after the number."""
@@ -1385,7 +1448,12 @@ class _Extractor:
             if r is not None:
                 word = _unreverse_group(r, "w")
                 name = _ROLES[word]
-                if name in ("growth", "decline", "level") or word in ("to", "为"):
+                to_after_number = (
+                    word == "to"
+                    and prev_end > self.sentence_start
+                    and self.low[prev_end : atom.start].strip() == "to"
+                )  # "by 6 days to 58 days", but not "three to five years"
+                if name in ("growth", "decline", "level") or word == "为" or to_after_number:
                     atom.role = Role.LEVEL if name == "weak_level" else Role(name)
             return
         left_len = min(clause_len, max(0, atom.start - prev_end))

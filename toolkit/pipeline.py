@@ -361,6 +361,11 @@ class _Pipeline:
                 kept.append(item)
         bullets = [i for i in kept if not isinstance(i, ClaimItem)]
         claims = [i for i in kept if isinstance(i, ClaimItem)]
+        if is_blocking(headline) and not self.options.keep_unsupported and bullets:
+            # A headline cannot be left out, and one still wrong after repair must not stay:
+            # the first kept bullet, which verified, becomes the headline.
+            dropped.insert(0, DroppedItem(kind="headline", item=headline))
+            headline = bullets[0].model_copy(update={"id": "headline"})
         self.timer.timings["total"] = round(time.perf_counter() - started, 3)
         self._say("done", f"{len(bullets)} bullets, {len(claims)} claims, {len(dropped)} dropped")
         return SummaryReport(

@@ -118,7 +118,7 @@ class ClaimItem(Item):
 class DroppedItem(BaseModel):
     """An item removed after the last repair round, with the reasons it failed."""
 
-    kind: Literal["bullet", "claim"]
+    kind: Literal["headline", "bullet", "claim"]
     item: Item | ClaimItem
 
 

@@ -103,6 +103,9 @@ class Scores(BaseModel):
 class VerifierMetrics(BaseModel):
     """What ``metrics.json`` holds."""
 
+    kind: Literal["verifier"] = Field(
+        default="verifier", description="which eval wrote it: `verisum eval compare` checks it"
+    )
     dataset: str
     cases: int
     skipped_lines: int
@@ -254,6 +257,20 @@ def run_verifier_eval(folder: Path, out: Path) -> VerifierMetrics:
     """Load, evaluate and write ``predictions.jsonl``, ``metrics.json`` and ``report.md``."""
     dataset = load_verifier_dataset(folder)
     predictions, verifications, metrics = evaluate_verifier(dataset)
+    write_outputs(out, dataset, predictions, verifications, metrics)
+    return metrics
+
+
+def write_outputs(
+    out: Path,
+    dataset: VerifierDataset,
+    predictions: list[Prediction],
+    verifications: dict[str, Verification],
+    metrics: VerifierMetrics,
+) -> None:
+    """Write ``predictions.jsonl``, ``metrics.json`` and ``report.md`` into ``out`` (created if
+    needed); public so that a caller adding other reports (``report.html``) writes these the
+    same way. An unwritable folder is an `InputError` naming it."""
     try:
         out.mkdir(parents=True, exist_ok=True)
         with (out / "predictions.jsonl").open("w", encoding="utf-8") as fh:
@@ -268,7 +285,6 @@ def run_verifier_eval(folder: Path, out: Path) -> VerifierMetrics:
         )
     except OSError as exc:
         raise InputError(f"cannot write the eval output ({exc.strerror})", path=str(out)) from exc
-    return metrics
 
 
 def _pct(value: float | None) -> str:
