@@ -34,8 +34,9 @@ SAMPLE = (Path(__file__).parent.parent / "examples" / "kuaishou-2024q1-call.txt"
 # The first question and answer of the sample: revenue 166.5亿 (16.65 billion).
 FIRST_ANSWER = SAMPLE[: segment(SAMPLE)[1].span[1]]
 # The buyback question and answer: 40亿港币, 160亿港币, 约30.3亿港币, 约6071万股. With the worked
-# example in the prompt the model now converts 166.5亿 right; on these HK$ amounts its first
-# answer still slips (in the recording: HK$ amounts written as US$ "$4 billion").
+# example in the prompt the model converts 166.5亿 right (a free-mode recording of FIRST_ANSWER
+# showed no slip); on these amounts its recorded first answer writes "40 billion HKD",
+# "30.3 billion HKD" and "6071 million shares" (each ten or a hundred times too much).
 _TURNS = segment(SAMPLE)
 BUYBACK_ANSWER = SAMPLE[_TURNS[4].span[0] : _TURNS[5].span[1]]
 WRONG_NUMBER = ("different value", "power of ten", "different currency")
@@ -123,12 +124,18 @@ def test_a_wrong_number_in_the_first_answer_goes_back_with_the_verifiers_reason(
     sent = [entry for repair in report.repairs for entry in repair.entries]
     slips = [e for e in sent if any(w in p for p in e.problems for w in WRONG_NUMBER)]
     assert slips, "the recorded first answer has a wrong number"
+    assert any("40 billion HKD" in e.before["en"] for e in slips)
+    reasons = [p for e in slips for p in e.problems]
+    assert any("40亿港币 = HK$4 billion" in p and "off by a power of ten" in p for p in reasons)
     assert report.draft.contradicted > 0
-    # Each slip was either corrected by the model or, still wrong after the last round, dropped.
+    # Each slip was corrected by the model or, still wrong after the last round, dropped. In
+    # this recording the model sent the items back unchanged, so all were dropped.
     dropped = {d.item.id for d in report.dropped}
     assert all(e.fixed or e.id in dropped for e in slips)
-    assert report.final.contradicted == 0
-    assert report.final.precision == 1.0
+    assert "headline" in dropped  # replaced by the first kept bullet
+    kept = [report.headline, *report.bullets, *report.claims]
+    assert all("billion HKD" not in item.en for item in kept)
+    assert report.final.contradicted == report.final.unverifiable == 0
     assert report.prompts[0] == "summarize@3"
 
 
