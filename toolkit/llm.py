@@ -189,9 +189,32 @@ class UsageMeter:
     usage: Usage = field(default_factory=Usage)
 
 
-_meters: contextvars.ContextVar[tuple[UsageMeter, ...]] = contextvars.ContextVar(
-    "verisum_usage_meters", default=()
-)
+class UsageMeters:
+    """The `track` blocks open in the current context, kept in a contextvar so that concurrent
+    documents under asyncio each meter only their own calls. Shared by every `StructuredLLM`
+    implementation (the real client, the fake, the Batch API engine)."""
+
+    def __init__(self, name: str) -> None:
+        self._open: contextvars.ContextVar[tuple[UsageMeter, ...]] = contextvars.ContextVar(
+            name, default=()
+        )
+
+    @contextlib.contextmanager
+    def track(self) -> Iterator[UsageMeter]:
+        meter = UsageMeter()
+        token = self._open.set((*self._open.get(), meter))
+        try:
+            yield meter
+        finally:
+            self._open.reset(token)
+
+    def add(self, usage: Usage) -> None:
+        """Count ``usage`` in every open block (nested blocks each see the call)."""
+        for meter in self._open.get():
+            meter.usage = meter.usage + usage
+
+
+_meters = UsageMeters("verisum_usage_meters")
 
 
 @dataclass
@@ -278,8 +301,7 @@ class LLMClient:
         with self._usage_lock:
             return self._usage
 
-    @contextlib.contextmanager
-    def track(self) -> Iterator[UsageMeter]:
+    def track(self) -> contextlib.AbstractContextManager[UsageMeter]:
         """Meter the calls made in this block, also under asyncio concurrency (contextvars).
 
         >>> with llm.track() as meter:                                   # doctest: +SKIP
@@ -287,12 +309,7 @@ class LLMClient:
         >>> meter.usage.prompt_tokens                                    # doctest: +SKIP
         2210
         """
-        meter = UsageMeter()
-        token = _meters.set((*_meters.get(), meter))
-        try:
-            yield meter
-        finally:
-            _meters.reset(token)
+        return _meters.track()
 
     def structured(
         self,
@@ -502,8 +519,7 @@ class LLMClient:
     def _record(self, usage: Usage) -> None:
         with self._usage_lock:
             self._usage = self._usage + usage
-            for meter in _meters.get():
-                meter.usage = meter.usage + usage
+            _meters.add(usage)
 
     # ----------------------------------------------------------------- transport
 

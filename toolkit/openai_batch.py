@@ -28,10 +28,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, TypeVar
@@ -45,7 +44,7 @@ from pydantic import BaseModel, ValidationError
 from toolkit.batch_output import OutputDir, dump_json, write_atomic
 from toolkit.cache import cache_key
 from toolkit.errors import ConfigError, LLMOutputInvalid, LLMUnavailable
-from toolkit.llm import UsageMeter, estimate_tokens
+from toolkit.llm import UsageMeter, UsageMeters, estimate_tokens
 from toolkit.settings import Settings
 from toolkit.usage import Usage
 
@@ -58,9 +57,7 @@ DISCOUNT = Decimal("0.5")
 _FINAL = {"completed", "failed", "expired", "cancelled"}
 _MODES = {"tools": instructor.Mode.TOOLS, "json_schema": instructor.Mode.JSON_SCHEMA}
 
-_meters: contextvars.ContextVar[tuple[UsageMeter, ...]] = contextvars.ContextVar(
-    "verisum_batch_meters", default=()
-)
+_meters = UsageMeters("verisum_batch_meters")
 
 
 @dataclass
@@ -122,14 +119,8 @@ class BatchAPIClient:
     def usage(self) -> Usage:
         return self._usage
 
-    @contextlib.contextmanager
-    def track(self) -> Iterator[UsageMeter]:
-        meter = UsageMeter()
-        token = _meters.set((*_meters.get(), meter))
-        try:
-            yield meter
-        finally:
-            _meters.reset(token)
+    def track(self) -> contextlib.AbstractContextManager[UsageMeter]:
+        return _meters.track()
 
     def structured(
         self,
@@ -437,5 +428,4 @@ class BatchAPIClient:
 
     def _record(self, usage: Usage) -> None:
         self._usage = self._usage + usage
-        for meter in _meters.get():
-            meter.usage = meter.usage + usage
+        _meters.add(usage)

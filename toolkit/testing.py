@@ -18,17 +18,16 @@ Example::
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import json
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Self, TypeVar
 
 from pydantic import BaseModel
 
-from toolkit.llm import LLMClient, StructuredLLM, UsageMeter, estimate_tokens
+from toolkit.llm import LLMClient, StructuredLLM, UsageMeter, UsageMeters, estimate_tokens
 from toolkit.usage import Usage
 
 T = TypeVar("T", bound=BaseModel)
@@ -48,9 +47,7 @@ class FakeCall:
     max_tokens: int | None
 
 
-_meters: contextvars.ContextVar[tuple[UsageMeter, ...]] = contextvars.ContextVar(
-    "verisum_fake_meters", default=()
-)
+_meters = UsageMeters("verisum_fake_meters")
 
 
 class FakeLLM:
@@ -80,14 +77,8 @@ class FakeLLM:
         """Add answers to the end of the queue."""
         self._queue.extend(responses)
 
-    @contextlib.contextmanager
-    def track(self) -> Iterator[UsageMeter]:
-        meter = UsageMeter()
-        token = _meters.set((*_meters.get(), meter))
-        try:
-            yield meter
-        finally:
-            _meters.reset(token)
+    def track(self) -> contextlib.AbstractContextManager[UsageMeter]:
+        return _meters.track()
 
     def structured(
         self,
@@ -123,8 +114,7 @@ class FakeLLM:
             completion_tokens=estimate_tokens(json.dumps(answer.model_dump(mode="json"))),
         )
         self._usage = self._usage + used
-        for meter in _meters.get():
-            meter.usage = meter.usage + used
+        _meters.add(used)
         return answer
 
     async def astructured(
