@@ -44,7 +44,7 @@ from pydantic import BaseModel, ValidationError
 from toolkit.batch_output import OutputDir, dump_json, write_atomic
 from toolkit.cache import cache_key
 from toolkit.errors import ConfigError, LLMOutputInvalid, LLMUnavailable
-from toolkit.llm import UsageMeter, UsageMeters, estimate_tokens
+from toolkit.llm import UsageMeter, UsageMeters, estimate_tokens, schema_of
 from toolkit.settings import Settings
 from toolkit.usage import Usage
 
@@ -147,7 +147,7 @@ class BatchAPIClient:
         key = cache_key(
             model=self.model_name,
             messages=messages,
-            schema=response_model.model_json_schema(),
+            schema=schema_of(response_model),
             params=params,
             prompt=prompt,
         )

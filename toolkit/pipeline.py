@@ -47,7 +47,7 @@ from toolkit.drafts import (
 from toolkit.errors import InputError, LLMOutputInvalid, LLMUnavailable, VerisumError
 from toolkit.evidence import SourceText
 from toolkit.grounded import TaggedSource, placeholders, tag_source
-from toolkit.llm import LLMClient, StructuredLLM
+from toolkit.llm import LLMClient, StructuredLLM, schema_of
 from toolkit.normalize import normalize
 from toolkit.numbers import extract_quantities
 from toolkit.prompts import Prompt, load_prompt
@@ -662,7 +662,7 @@ class _Pipeline:
 
     def _prompt_tokens(self, messages: list[dict[str, str]], schema: type[BaseModel]) -> int:
         text = "\n".join(m["content"] for m in messages)
-        schema_text = str(schema.model_json_schema())
+        schema_text = str(schema_of(schema))
         return self.llm.count_tokens(text) + self.llm.count_tokens(schema_text) + TEMPLATE_TOKENS
 
     def _fits(
