@@ -7,21 +7,18 @@ httpx event hook on each side: before a request it awaits `AdaptiveLimiter.acqui
 request's estimated tokens (prompt + ``max_tokens``, as hosted rate limiters count them), after
 a response it reports 429 (with its Retry-After) or success.
 
-It overrides `LLMClient._openai_async`, a private method of the LLM layer (owned by another
-module); a public hook has been asked for (.scratch/batch-requests.md, R4). Everything else —
-retries, cache, usage, errors — is the parent's.
+The hooks go in through `LLMClient`'s public ``async_http_hooks``. Everything else — retries,
+cache, usage, errors, Retry-After parsing — is the parent's.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
 import httpx
-import openai
 
-from toolkit.llm import LLMClient, estimate_tokens
+from toolkit.llm import LLMClient, estimate_tokens, retry_after_from_headers
 from toolkit.ratelimit import AdaptiveLimiter
 from toolkit.settings import Settings
 
@@ -34,25 +31,12 @@ class PacedLLMClient(LLMClient):
     def __init__(
         self, settings: Settings | None = None, *, limiter: AdaptiveLimiter, use_cache: bool = True
     ) -> None:
-        super().__init__(settings, use_cache=use_cache)
+        super().__init__(
+            settings,
+            use_cache=use_cache,
+            async_http_hooks={"request": [self._before], "response": [self._after]},
+        )
         self.limiter = limiter
-
-    def _openai_async(self) -> openai.AsyncOpenAI:
-        loop = asyncio.get_running_loop()
-        client = self._async.get(loop)
-        if client is None:
-            http = openai.DefaultAsyncHttpxClient(
-                event_hooks={"request": [self._before], "response": [self._after]}
-            )
-            client = openai.AsyncOpenAI(
-                api_key=self._api_key or "local",
-                base_url=self._base_url(),
-                timeout=self._timeout(),
-                max_retries=0,
-                http_client=http,
-            )
-            self._async[loop] = client
-        return client
 
     async def _before(self, request: httpx.Request) -> None:
         if request.url.path.endswith(_LIMITED_PATH):
@@ -64,7 +48,7 @@ class PacedLLMClient(LLMClient):
         if not response.request.url.path.endswith(_LIMITED_PATH):
             return
         if response.status_code == 429:
-            self.limiter.on_rate_limited(_retry_after(response.headers))
+            self.limiter.on_rate_limited(retry_after_from_headers(response.headers))
         elif response.status_code < 500:
             self.limiter.on_success()
 
@@ -82,14 +66,3 @@ def request_tokens(body: bytes) -> int:
     )
     limit = payload.get("max_tokens")
     return estimate_tokens(text) + (limit if isinstance(limit, int) else 0)
-
-
-def _retry_after(headers: httpx.Headers) -> float | None:
-    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        value = headers.get(name)
-        if value is not None:
-            try:
-                return max(float(value) * scale, 0.0)
-            except ValueError:
-                continue
-    return None

@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar, cast
 
+import httpx
 import instructor
 import openai
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
@@ -108,7 +109,11 @@ def retry_after_seconds(exc: BaseException | None) -> float | None:
     """The server's requested wait from ``retry-after-ms`` or ``Retry-After`` (seconds or date)."""
     if not isinstance(exc, openai.APIStatusError):
         return None
-    headers = exc.response.headers
+    return retry_after_from_headers(exc.response.headers)
+
+
+def retry_after_from_headers(headers: httpx.Headers) -> float | None:
+    """`retry_after_seconds` from a response's headers (also used by batch's rate limiter)."""
     with contextlib.suppress(ValueError):
         if (millis := headers.get("retry-after-ms")) is not None:
             return max(float(millis) / 1000, 0.0)
