@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import copy
 import functools
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 
 # A hard cap on every list, written into the JSON schema (maxItems). llama.cpp turns the schema
 # into a grammar, so the embedded model cannot run on: without it a 1.5B model at temperature 0
@@ -25,8 +25,15 @@ from pydantic import BaseModel, Field, field_validator
 MAX_LIST = 10
 
 
-def _clean(value: str) -> str:
-    return " ".join(value.split())
+def _not_blank(value: str) -> str:
+    value = " ".join(value.split())
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+# Whitespace folded, and refused when nothing is left (the schema sent is a plain string).
+Text = Annotated[str, AfterValidator(_not_blank)]
 
 
 class DraftClaim(BaseModel):
@@ -36,19 +43,11 @@ class DraftClaim(BaseModel):
     wrote the evidence in English and the zh side too; in this order it copies the source.)
     """
 
-    zh: str = Field(description="the fact in Simplified Chinese")
-    en: str = Field(description="the same fact in English, with the same numbers")
+    zh: Text = Field(description="the fact in Simplified Chinese")
+    en: Text = Field(description="the same fact in English, with the same numbers")
     evidence: str = Field(
         description="one sentence copied exactly from the document, in its language",
     )
-
-    @field_validator("zh", "en")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        value = _clean(value)
-        if not value:
-            raise ValueError("must not be empty")
-        return value
 
     @field_validator("evidence")
     @classmethod
@@ -64,16 +63,8 @@ class DraftBullet(BaseModel):
     """
 
     part: int = Field(ge=0, le=999, description="the number [n] of the part the fact is from")
-    zh: str = Field(description="the fact in Simplified Chinese")
-    en: str = Field(description="the same fact in English, with the same numbers")
-
-    @field_validator("zh", "en")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        value = _clean(value)
-        if not value:
-            raise ValueError("must not be empty")
-        return value
+    zh: Text = Field(description="the fact in Simplified Chinese")
+    en: Text = Field(description="the same fact in English, with the same numbers")
 
 
 class ChunkNotes(BaseModel):
@@ -87,22 +78,14 @@ class ChunkNotes(BaseModel):
 class DraftSummary(BaseModel):
     """Reduce step (or the single call for a short document)."""
 
-    headline_zh: str = Field(description="one sentence in Chinese: the main message")
-    headline_en: str = Field(description="the same sentence in English")
+    headline_zh: Text = Field(description="one sentence in Chinese: the main message")
+    headline_en: Text = Field(description="the same sentence in English")
     bullets: list[DraftBullet] = Field(
         min_length=1, max_length=MAX_LIST, description="key facts, one per part, in order"
     )
     claims: list[DraftClaim] = Field(
         max_length=MAX_LIST, description="facts with numbers and their evidence"
     )
-
-    @field_validator("headline_zh", "headline_en")
-    @classmethod
-    def _headline(cls, value: str) -> str:
-        value = _clean(value)
-        if not value:
-            raise ValueError("must not be empty")
-        return value
 
 
 class RepairedItem(BaseModel):
