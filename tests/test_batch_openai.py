@@ -74,7 +74,9 @@ def test_documents_needing_repair_go_through_one_batch_per_round(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     wrong = json.loads(json.dumps(fake.DRAFT))
-    wrong["bullets"][0]["en"] = "Q1 online marketing services revenue reached 166.5 billion."
+    # A wrong value, not a power-of-ten slip (verisum rewrites those itself): only a repair
+    # round could fix it.
+    wrong["bullets"][0]["en"] = "Q1 online marketing services revenue reached 15.5 billion."
     monkeypatch.setitem(fake.ANSWERS, "DraftSummary", wrong)
     with FakeBatchAPI() as api:
         result = run(api, tmp_path, docs(3), repair_rounds=2)

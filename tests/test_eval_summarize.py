@@ -155,3 +155,29 @@ def test_the_command_fails_when_no_document_could_be_summarized(tmp_path: Path) 
     assert result.exit_code == 1
     assert "no document was summarized" in result.output
     assert (tmp_path / "o" / "report.html").is_file()  # the report still says why
+
+
+def test_a_config_can_pick_documents_by_id_in_its_own_order(tmp_path: Path) -> None:
+    _jsonl(
+        tmp_path / "set.jsonl",
+        [{"id": i, "text": f"利润{n}亿。"} for n, i in enumerate(["a", "b", "c"], start=10)],
+    )
+    reports = tmp_path / "reports"
+    run_summarize_eval(
+        _jsonl(tmp_path / "solo.jsonl", [{"id": "c", "text": "利润12亿。"}]),
+        tmp_path / "first",
+        llm=scripted_llm(sample_draft()),
+    )
+    reports.mkdir()
+    for name in ("c", "a"):
+        (reports / f"{name}.json").write_bytes(
+            (tmp_path / "first" / "reports" / "c.json").read_bytes()
+        )
+    config = tmp_path / "pick.toml"
+    config.write_text('dataset = "set.jsonl"\nids = ["c", "a"]\n', encoding="utf-8")
+    metrics = run_summarize_eval(config, tmp_path / "out", reports_dir=reports)
+    assert [d.id for d in metrics.per_doc] == ["c", "a"]
+
+    config.write_text('dataset = "set.jsonl"\nids = ["c", "zz"]\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"set\.jsonl: ids not in the data set: zz"):
+        run_summarize_eval(config, tmp_path / "out2", reports_dir=reports)

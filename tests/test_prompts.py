@@ -32,6 +32,7 @@ def test_summarize_renders_system_and_user_messages_in_tagged_sections() -> None
         max_bullets=10,
         max_claims=6,
         parts=1,
+        source_lang="zh",
     )
     assert [m["role"] for m in messages] == ["system", "user"]
     system, user = messages[0]["content"], messages[1]["content"]
@@ -50,10 +51,30 @@ def test_free_mode_has_the_conversion_rule_and_no_quantities_section() -> None:
         max_bullets=8,
         max_claims=4,
         parts=1,
+        source_lang="zh",
     )
     assert "divide 亿 by 10" in messages[0]["content"]
     assert "238.4亿元 = RMB23.84 billion" in messages[0]["content"]
     assert "<quantities>" not in messages[1]["content"]
+
+
+def test_an_english_document_gets_an_english_worked_example_and_the_reverse_conversion() -> None:
+    def system(source_lang: str) -> str:
+        return load_prompt("summarize").render(
+            document="Revenue was $2.1 billion.",
+            quantities=[],
+            numbers="free",
+            max_bullets=8,
+            max_claims=4,
+            parts=1,
+            source_lang=source_lang,
+        )[0]["content"]
+
+    english, chinese = system("en"), system("zh")
+    assert "zh: 第二季度营收23.8亿美元" in english and "never in English words" in english
+    assert "multiply billion by 10" in english
+    assert "二季度营收238.4亿元" not in english
+    assert "二季度营收238.4亿元" in chinese and "multiply billion" not in chinese
 
 
 def test_a_missing_variable_is_refused() -> None:
@@ -69,6 +90,7 @@ def test_an_unknown_variable_is_refused() -> None:
             numbers="free",
             max_bullets=8,
             max_claims=4,
+            source_lang="zh",
             temperature=0,
         )
 

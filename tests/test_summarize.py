@@ -26,6 +26,8 @@ SAMPLE = (Path(__file__).parent.parent / "examples" / "kuaishou-2024q1-call.txt"
 REVENUE_ZH = "第一季度线上营销服务收入达到166.5亿。"
 WRONG_EN = "Q1 online marketing services revenue reached 166.5 billion."
 RIGHT_EN = "Q1 online marketing services revenue reached 16.65 billion."
+# Not a power-of-ten slip (which verisum rewrites itself): only the model can fix this one.
+WRONG_VALUE_EN = "Q1 online marketing services revenue reached 15.5 billion."
 USERS = DraftBullet(
     part=1,
     zh="日均支付用户数同比增长近九倍。",
@@ -55,10 +57,27 @@ def draft(*bullets: DraftBullet, claims: tuple[DraftClaim, ...] = (BUYBACK,)) ->
     return respond
 
 
-def test_a_wrong_scale_is_sent_back_with_the_verifiers_reason_and_repaired() -> None:
+def test_a_power_of_ten_slip_is_rewritten_by_verisum_without_asking_the_model() -> None:
+    llm = FakeLLM([draft(DraftBullet(part=1, zh=REVENUE_ZH, en=WRONG_EN), USERS)])
+    report = summarize(SAMPLE, doc_id="kuaishou", llm=llm)
+
+    assert [c.prompt for c in llm.calls] == ["summarize@3"]  # no repair call
+    assert report.bullets[0].en == RIGHT_EN
+    assert report.bullets[0].status is ItemStatus.SUPPORTED
+    assert report.bullets[0].repaired == 1
+    assert report.draft.contradicted >= 1 and report.final.precision == 1.0
+    (rescale,) = report.repairs
+    assert (rescale.round, rescale.prompt) == (0, "rescale")
+    (entry,) = rescale.entries
+    assert "off by a power of ten" in entry.problems[0]
+    assert entry.after == {"zh": REVENUE_ZH, "en": RIGHT_EN} and entry.fixed
+    assert not report.dropped
+
+
+def test_a_wrong_value_is_sent_back_with_the_verifiers_reason_and_repaired() -> None:
     llm = FakeLLM(
         [
-            draft(DraftBullet(part=1, zh=REVENUE_ZH, en=WRONG_EN), USERS),
+            draft(DraftBullet(part=1, zh=REVENUE_ZH, en=WRONG_VALUE_EN), USERS),
             RepairedItems(items=[RepairedItem(id="b1", zh=REVENUE_ZH, en=RIGHT_EN)]),
         ]
     )
@@ -68,23 +87,26 @@ def test_a_wrong_scale_is_sent_back_with_the_verifiers_reason_and_repaired() -> 
     repair_request = llm.calls[1].messages[1]["content"]
     assert "id: b1" in repair_request
     assert "166.5亿 = 16.65 billion" in repair_request  # the verifier's own explanation
-    assert "off by a power of ten" in repair_request
+    assert "(different value)" in repair_request
     assert report.bullets[0].en == RIGHT_EN
     assert report.bullets[0].status is ItemStatus.SUPPORTED
     assert report.bullets[0].repaired == 1
     assert report.draft.contradicted >= 1
     assert report.final.precision == 1.0
     (round_one,) = report.repairs
-    assert round_one.entries[0].before["en"] == WRONG_EN
+    assert round_one.round == 1 and round_one.prompt == "repair@2"
+    assert round_one.entries[0].before["en"] == WRONG_VALUE_EN
     assert round_one.entries[0].after == {"zh": REVENUE_ZH, "en": RIGHT_EN}
     assert round_one.entries[0].fixed
     assert not report.dropped
 
 
 def test_an_item_still_contradicted_after_the_last_round_is_dropped() -> None:
-    still_wrong = "Online marketing revenue was 166.5 billion in Q1."
+    still_wrong = "Online marketing revenue was 15.5 billion in Q1."
     first = RepairedItems(items=[RepairedItem(id="b1", zh=REVENUE_ZH, en=still_wrong)])
-    llm = FakeLLM([draft(DraftBullet(part=1, zh=REVENUE_ZH, en=WRONG_EN), USERS), first, first])
+    llm = FakeLLM(
+        [draft(DraftBullet(part=1, zh=REVENUE_ZH, en=WRONG_VALUE_EN), USERS), first, first]
+    )
     report = summarize(SAMPLE, llm=llm, repair_rounds=3)
 
     assert [b.en for b in report.bullets] == [USERS.en]
@@ -271,12 +293,41 @@ def test_the_report_records_hash_model_prompts_usage_and_timings() -> None:
 def test_a_headline_still_wrong_after_repair_is_replaced_by_the_first_kept_bullet() -> None:
     def wrong_headline(model: type[BaseModel], messages: list[dict[str, str]]) -> BaseModel:
         answer = draft(USERS)(model, messages)
-        return answer.model_copy(update={"headline_zh": REVENUE_ZH, "headline_en": WRONG_EN})
+        update = {"headline_zh": REVENUE_ZH, "headline_en": WRONG_VALUE_EN}
+        return answer.model_copy(update=update)
 
-    unchanged = RepairedItems(items=[RepairedItem(id="headline", zh=REVENUE_ZH, en=WRONG_EN)])
+    unchanged = RepairedItems(items=[RepairedItem(id="headline", zh=REVENUE_ZH, en=WRONG_VALUE_EN)])
     report = summarize(SAMPLE, llm=FakeLLM([wrong_headline, unchanged]))
 
     assert report.headline.en == USERS.en
     assert report.headline.status is ItemStatus.SUPPORTED
-    assert report.dropped[0].kind == "headline" and report.dropped[0].item.en == WRONG_EN
+    assert report.dropped[0].kind == "headline" and report.dropped[0].item.en == WRONG_VALUE_EN
     assert report.final.contradicted == 0
+
+
+def test_the_cost_line_says_which_calls_the_model_answered_and_which_the_cache_did() -> None:
+    from toolkit.summary_format import cost_line
+    from toolkit.usage import Usage
+
+    report = summarize(SAMPLE, doc_id="kuaishou", llm=FakeLLM([draft(USERS)]))
+    live_and_cached = report.model_copy(
+        update={"usage": Usage(calls=1, cached_calls=1, prompt_tokens=1583, completion_tokens=299)}
+    )
+    line = cost_line(live_and_cached)
+    assert "1 model call + 1 answered from the cache" in line
+    assert "1583 + 299 tokens (model calls only)" in line
+    assert "2 model calls," in cost_line(report.model_copy(update={"usage": Usage(calls=2)}))
+
+
+def test_an_english_call_is_summarized_with_the_english_worked_example() -> None:
+    english = (
+        "Operator: Welcome to the fourth quarter call.\n"
+        "CFO: Revenue was $2.1 billion, up 12% year over year, and we bought back 3 million "
+        "shares.\n"
+    )
+    bullet = DraftBullet(part=1, zh="营收21亿美元，同比增长12%。", en="Revenue was $2.1 billion.")
+    # (the canned headline is about another company: it goes back once, unchanged)
+    llm = FakeLLM([draft(bullet, claims=()), RepairedItems(items=[])])
+    summarize(english, doc_id="en-call", llm=llm)
+    system = llm.calls[0].messages[0]["content"]
+    assert "never in English words" in system and "zh: 第二季度营收23.8亿美元" in system

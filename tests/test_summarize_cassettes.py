@@ -109,7 +109,7 @@ def llm(
 
 
 @pytest.mark.vcr
-def test_a_wrong_number_in_the_first_answer_goes_back_with_the_verifiers_reason(
+def test_a_wrong_number_in_the_first_answer_is_rewritten_or_sent_back_and_never_kept(
     llm: FixedTokenizer,
 ) -> None:
     report = summarize(
@@ -128,13 +128,18 @@ def test_a_wrong_number_in_the_first_answer_goes_back_with_the_verifiers_reason(
     reasons = [p for e in slips for p in e.problems]
     assert any("40亿港币 = HK$4 billion" in p and "off by a power of ten" in p for p in reasons)
     assert report.draft.contradicted > 0
-    # Each slip was corrected by the model or, still wrong after the last round, dropped. In
-    # this recording the model sent the items back unchanged, so all were dropped.
+    # Round 0 is verisum's own: each number off by exactly 10ⁿ is rewritten to the source's
+    # value in the model's words ("40 billion HKD" → "4 billion HKD"), no model call.
+    rescale = report.repairs[0]
+    assert (rescale.round, rescale.prompt) == (0, "rescale")
+    rewritten = [e for e in rescale.entries if e.after is not None and e.fixed]
+    assert any("4 billion HKD" in e.after["en"] for e in rewritten if e.after)
+    # Every slip ends corrected (by the rewrite or the model) or dropped, never kept wrong.
     dropped = {d.item.id for d in report.dropped}
-    assert all(e.fixed or e.id in dropped for e in slips)
-    assert "headline" in dropped  # replaced by the first kept bullet
+    fixed = {e.id for e in sent if e.fixed}
+    assert all(e.id in fixed or e.id in dropped for e in slips)
     kept = [report.headline, *report.bullets, *report.claims]
-    assert all("billion HKD" not in item.en for item in kept)
+    assert all("40 billion HKD" not in item.en for item in kept)
     assert report.final.contradicted == report.final.unverifiable == 0
     assert report.prompts[0] == "summarize@3"
 

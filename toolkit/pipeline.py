@@ -52,6 +52,7 @@ from toolkit.normalize import normalize
 from toolkit.numbers import extract_quantities
 from toolkit.prompts import Prompt, load_prompt
 from toolkit.repair import apply_repairs, entries, excerpts_for, repair_messages
+from toolkit.rescale import rescale_round
 from toolkit.segment import Speaker, segment
 from toolkit.settings import Settings
 from toolkit.summary import (
@@ -64,8 +65,12 @@ from toolkit.summary import (
     SummaryReport,
 )
 from toolkit.verdict import Verdict
+from toolkit.verify import detect_language
 
 DEFAULT_NUMBERS: NumbersMode = "free"
+# Every prompt a run may use (their versions, and their partials', are in each report and are
+# what the batch resume key compares).
+PROMPTS = ("summarize", "summarize_map", "summarize_reduce", "repair")
 DEFAULT_REPAIR_ROUNDS = 2
 MAX_BULLETS = 10
 MAX_CLAIMS = 5
@@ -308,15 +313,16 @@ class _Pipeline:
         self.timer = _Timer()
         self.warnings: list[str] = []
         self.prompt_refs: dict[str, None] = {}
-        self.prompts = {
-            name: load_prompt(name)
-            for name in ("summarize", "summarize_map", "summarize_reduce", "repair")
-        }
+        self.prompts = {name: load_prompt(name) for name in PROMPTS}
         self.window = options.context_window or context_window_of(llm)
         # The answer schemas cap lists at MAX_LIST items (a grammar for the local model).
         options.max_bullets = max(1, min(options.max_bullets, MAX_LIST))
         options.max_claims = max(0, min(options.max_claims, MAX_LIST))
         self.tagged: TaggedSource | None = None
+        # An English call needs its own worked example: shown only the Chinese one, the 1.5B
+        # model copied the English source into every zh field (all items of ECTSum ARR_q4_2020
+        # were dropped for it). Anything but clear English keeps the Chinese prompt.
+        self.source_lang = "en" if detect_language(text[:20_000]) == "en" else "zh"
 
     # ------------------------------------------------------------------ driver protocol
 
@@ -518,6 +524,15 @@ class _Pipeline:
     ) -> Generator[list[LLMRequest], list[Outcome], list[RepairRound]]:
         prompt = self.prompts["repair"]
         rounds: list[RepairRound] = []
+        if self.options.numbers == "free" and self.options.repair_rounds > 0:
+            failing = [(work[i], checked[i]) for i in work if checked[i].problems]
+            rescale, updated, rechecked = rescale_round(failing, checker)
+            if rescale is not None:
+                work.update(updated)
+                checked.update(rechecked)
+                rounds.append(rescale)
+                fixed = sum(entry.fixed for entry in rescale.entries)
+                self._say("repair", f"rescaled {len(updated)} items ({fixed} now verify)")
         for number in range(1, self.options.repair_rounds + 1):
             failing = [(work[i], checked[i]) for i in work if checked[i].problems]
             if not failing:
@@ -532,7 +547,12 @@ class _Pipeline:
             # sentence more often in a short excerpt.
             excerpts = excerpts_for(self.text, failing) if numbers == "free" else []
             messages = repair_messages(
-                prompt, failing, excerpts=excerpts or [view], quantities=quantities, numbers=numbers
+                prompt,
+                failing,
+                excerpts=excerpts or [view],
+                quantities=quantities,
+                numbers=numbers,
+                source_lang=self.source_lang,
             )
             answer = yield [self._request(RepairedItems, messages, prompt, REPAIR_MAX_TOKENS)]
             outcome = answer[0]
@@ -626,7 +646,10 @@ class _Pipeline:
     def _messages(self, prompt: Prompt, **variables: Any) -> list[dict[str, str]]:
         """Render with the run's numbers mode and claim count (bullets: callers that write them)."""
         return prompt.render(
-            numbers=self.options.numbers, max_claims=self.options.max_claims, **variables
+            numbers=self.options.numbers,
+            max_claims=self.options.max_claims,
+            source_lang=self.source_lang,
+            **variables,
         )
 
     def _reduce_messages(self, prompt: Prompt, notes: Sequence[DraftClaim]) -> list[dict[str, str]]:

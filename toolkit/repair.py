@@ -36,8 +36,10 @@ def repair_messages(
     excerpts: Sequence[str],
     quantities: Sequence[Mapping[str, str]],
     numbers: str,
+    source_lang: str = "zh",
 ) -> list[dict[str, str]]:
-    """The chat messages asking the model to correct ``failing`` items."""
+    """The chat messages asking the model to correct ``failing`` items (``source_lang``, "zh"
+    or "en", picks the worked example the prompt shows)."""
     items: list[dict[str, Any]] = [
         {
             "id": work.id,
@@ -49,7 +51,11 @@ def repair_messages(
         for work, checked in failing
     ]
     return prompt.render(
-        excerpts=list(excerpts), items=items, quantities=list(quantities), numbers=numbers
+        excerpts=list(excerpts),
+        items=items,
+        quantities=list(quantities),
+        numbers=numbers,
+        source_lang=source_lang,
     )
 
 

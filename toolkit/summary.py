@@ -135,8 +135,10 @@ class RepairEntry(BaseModel):
 class RepairRound(BaseModel):
     """One round of the repair loop."""
 
-    round: int
-    prompt: str = Field(description="id@version of the repair prompt")
+    round: int = Field(description="1, 2…; 0 is verisum's own rewrite of power-of-ten slips")
+    prompt: str = Field(
+        description="id@version of the repair prompt, or 'rescale' for round 0 (no model)"
+    )
     entries: list[RepairEntry]
     seconds: float
     error: str | None = Field(default=None, description="why the round failed, if it did")

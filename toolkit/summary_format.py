@@ -45,10 +45,15 @@ def stats_line(report: SummaryReport) -> str:
 def cost_line(report: SummaryReport) -> str:
     """One line: model, numbers mode, tokens and seconds."""
     usage = report.usage
+    # Said in full: "1 calls (1 cached)" read as one call that was cached, when it meant one
+    # live call (the tokens) and one more answered from the cache (free).
+    calls = f"{usage.calls} model call{'' if usage.calls == 1 else 's'}"
+    if usage.cached_calls:
+        calls += f" + {usage.cached_calls} answered from the cache"
     return (
-        f"model {report.model}, numbers {report.numbers}, {usage.calls} calls "
-        f"({usage.cached_calls} cached), {usage.prompt_tokens} + {usage.completion_tokens} "
-        f"tokens, {report.timings.get('total', 0.0):.1f} s"
+        f"model {report.model}, numbers {report.numbers}, {calls}, "
+        f"{usage.prompt_tokens} + {usage.completion_tokens} tokens (model calls only), "
+        f"{report.timings.get('total', 0.0):.1f} s"
     )
 
 

@@ -90,6 +90,10 @@ class EvalConfig(BaseModel):
     keep_unsupported: bool = False
     lead_n: int | None = Field(default=None, ge=1, description="default: reference bullets, or 5")
     limit: int | None = Field(default=None, ge=1)
+    ids: list[str] = Field(
+        default_factory=list,
+        description="only these documents, in this order (e.g. the shortest of a large set)",
+    )
 
 
 class SystemScores(BaseModel):
@@ -341,6 +345,16 @@ def run_summarize_eval(
         dataset = (source.parent / config.dataset).resolve()
         check_prompts(config.prompts)
     docs, problems = load_dataset(dataset)
+    if config is not None and config.ids:
+        by_id = {doc.id: doc for doc in docs}
+        absent = [i for i in config.ids if i not in by_id]
+        if absent:
+            raise InputError(
+                f"ids not in the data set: {', '.join(absent[:5])}"
+                + (f" and {len(absent) - 5} more" if len(absent) > 5 else ""),
+                path=str(dataset),
+            )
+        docs = [by_id[i] for i in config.ids]
     cap = limit or (config.limit if config else None)
     if cap is not None:
         docs = docs[:cap]

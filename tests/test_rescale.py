@@ -1,0 +1,47 @@
+"""Round 0 of repair: verisum rewrites a number that is off by exactly a power of ten."""
+
+from toolkit.checks import ItemChecker, WorkItem
+from toolkit.rescale import rescale_round, rescaled
+
+SOURCE = (
+    "第一季度线上营销服务收入达到166.5亿，同比增长27.4%。"
+    "公司累计回购股份约6071万股，金额约30.3亿港币。"
+)
+CHECKER = ItemChecker(SOURCE)
+
+
+def bullet(zh: str, en: str) -> WorkItem:
+    return WorkItem(id="b1", kind="bullet", zh=zh, en=en)
+
+
+def test_billion_written_for_yi_is_divided_by_ten_in_the_models_own_words() -> None:
+    work = bullet("线上营销服务收入166.5亿。", "Online marketing revenue reached 166.5 billion.")
+    repair, updated, rechecked = rescale_round([(work, CHECKER.check(work))], CHECKER)
+
+    assert updated["b1"].en == "Online marketing revenue reached 16.65 billion."
+    assert updated["b1"].zh == work.zh and updated["b1"].repaired == 1
+    assert rechecked["b1"].problems == []
+    assert repair is not None and repair.entries[0].fixed
+
+
+def test_million_written_for_wan_is_divided_by_a_hundred() -> None:
+    work = bullet("公司回购约6071万股。", "The company bought back about 6071 million shares.")
+    checked = CHECKER.check(work)
+    assert rescaled(checked.verification.en) == (
+        "The company bought back about 60.71 million shares."
+    )
+
+
+def test_thousands_separators_and_currency_words_survive_the_rewrite() -> None:
+    work = bullet("回购金额约30.3亿港币。", "The buyback cost about HK$30,300 million.")
+    checked = CHECKER.check(work)
+    assert rescaled(checked.verification.en) == "The buyback cost about HK$3030 million."
+
+
+def test_a_wrong_value_or_a_right_one_is_left_for_the_model() -> None:
+    wrong = bullet("线上营销服务收入166.5亿。", "Online marketing revenue reached 15.5 billion.")
+    right = bullet("线上营销服务收入166.5亿。", "Online marketing revenue reached 16.65 billion.")
+    for work in (wrong, right):
+        assert rescaled(CHECKER.check(work).verification.en) is None
+    repair, updated, _ = rescale_round([(wrong, CHECKER.check(wrong))], CHECKER)
+    assert repair is None and updated == {}
