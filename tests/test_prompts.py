@@ -13,7 +13,13 @@ def write(folder: Path, name: str, text: str) -> None:
 
 def test_every_shipped_prompt_loads_with_an_id_and_a_version() -> None:
     prompts = load_prompts()
-    assert set(prompts) == {"summarize", "summarize_map", "summarize_reduce", "repair"}
+    assert set(prompts) == {
+        "summarize",
+        "summarize_map",
+        "summarize_reduce",
+        "translate",
+        "repair",
+    }
     for prompt_id, prompt in prompts.items():
         assert prompt.id == prompt_id
         assert prompt.ref == f"{prompt_id}@{prompt.version}"
@@ -32,7 +38,6 @@ def test_summarize_renders_system_and_user_messages_in_tagged_sections() -> None
         max_bullets=10,
         max_claims=6,
         parts=1,
-        source_lang="zh",
     )
     assert [m["role"] for m in messages] == ["system", "user"]
     system, user = messages[0]["content"], messages[1]["content"]
@@ -51,30 +56,28 @@ def test_free_mode_has_the_conversion_rule_and_no_quantities_section() -> None:
         max_bullets=8,
         max_claims=4,
         parts=1,
-        source_lang="zh",
     )
     assert "divide 亿 by 10" in messages[0]["content"]
     assert "238.4亿元 = RMB23.84 billion" in messages[0]["content"]
     assert "<quantities>" not in messages[1]["content"]
 
 
-def test_an_english_document_gets_an_english_worked_example_and_the_reverse_conversion() -> None:
-    def system(source_lang: str) -> str:
-        return load_prompt("summarize").render(
-            document="Revenue was $2.1 billion.",
-            quantities=[],
+def test_translation_into_chinese_shows_the_reverse_conversion_and_one_example() -> None:
+    def render(target: str) -> tuple[str, str]:
+        system, user = load_prompt("translate").render(
+            target=target,
+            items=[{"id": "b1", "text": "Revenue was $2.1 billion."}],
             numbers="free",
-            max_bullets=8,
-            max_claims=4,
-            parts=1,
-            source_lang=source_lang,
-        )[0]["content"]
+        )
+        return system["content"], user["content"]
 
-    english, chinese = system("en"), system("zh")
-    assert "zh: 第二季度营收23.8亿美元" in english and "never in English words" in english
-    assert "multiply billion by 10" in english
-    assert "二季度营收238.4亿元" not in english
-    assert "二季度营收238.4亿元" in chinese and "multiply billion" not in chinese
+    system, user = render("zh")
+    assert "into Simplified Chinese" in system and "billion × 10 = 亿" in system
+    assert "→ 营收23.8亿美元，同比增长12.1%。" in system
+    assert "id: b1\ntext: Revenue was $2.1 billion." in user
+    english, _ = render("en")
+    assert "亿 ÷ 10 = billion" in english and "billion × 10" not in english
+    assert "{q3}" not in system  # the tag rule is for grounded mode only
 
 
 def test_a_missing_variable_is_refused() -> None:
@@ -90,7 +93,6 @@ def test_an_unknown_variable_is_refused() -> None:
             numbers="free",
             max_bullets=8,
             max_claims=4,
-            source_lang="zh",
             temperature=0,
         )
 

@@ -14,6 +14,8 @@ from toolkit.drafts import (
     DraftSummary,
     RepairedItem,
     RepairedItems,
+    TranslatedItem,
+    TranslatedItems,
 )
 from toolkit.errors import InputError, LLMOutputInvalid
 from toolkit.pipeline import PartialOutputInvalid, asummarize, partial_of, summarize
@@ -319,15 +321,52 @@ def test_the_cost_line_says_which_calls_the_model_answered_and_which_the_cache_d
     assert "2 model calls," in cost_line(report.model_copy(update={"usage": Usage(calls=2)}))
 
 
-def test_an_english_call_is_summarized_with_the_english_worked_example() -> None:
-    english = (
-        "Operator: Welcome to the fourth quarter call.\n"
-        "CFO: Revenue was $2.1 billion, up 12% year over year, and we bought back 3 million "
-        "shares.\n"
+ENGLISH_CALL = (
+    "Operator: Welcome to the fourth quarter call.\n"
+    "CFO: Revenue was $2.1 billion, up 12% year over year. We bought back 3 million shares.\n"
+)
+
+
+def english_draft(model: type[BaseModel], messages: list[dict[str, str]]) -> BaseModel:
+    """What the 1.5B model does with an English call: English in the zh fields too."""
+    copied = "Revenue was $2.1 billion, up 12% year over year."
+    summary = DraftSummary(
+        headline_zh=copied,
+        headline_en=copied,
+        bullets=[DraftBullet(part=1, zh=copied, en=copied)],
+        claims=[],
     )
-    bullet = DraftBullet(part=1, zh="营收21亿美元，同比增长12%。", en="Revenue was $2.1 billion.")
-    # (the canned headline is about another company: it goes back once, unchanged)
-    llm = FakeLLM([draft(bullet, claims=()), RepairedItems(items=[])])
-    summarize(english, doc_id="en-call", llm=llm)
-    system = llm.calls[0].messages[0]["content"]
-    assert "never in English words" in system and "zh: 第二季度营收23.8亿美元" in system
+    return model.model_validate(summary.model_dump())
+
+
+def test_zh_sides_written_in_english_are_translated_then_checked_like_any_answer() -> None:
+    translated = TranslatedItems(
+        items=[
+            TranslatedItem(id="headline", text="营收21亿美元，同比增长12%。"),
+            # a 10x slip in the translation: verisum's rescale fixes it in the same round 0
+            TranslatedItem(id="b1", text="营收2.1亿美元，同比增长12%。"),
+        ]
+    )
+    llm = FakeLLM([english_draft, translated])
+    report = summarize(ENGLISH_CALL, doc_id="en-call", llm=llm)
+
+    assert [c.prompt for c in llm.calls] == ["summarize@3", "translate@1"]
+    request = llm.calls[1].messages
+    assert "from English into Simplified Chinese" in request[0]["content"]
+    assert "id: b1\ntext: Revenue was $2.1 billion" in request[1]["content"]
+    assert report.headline.zh == "营收21亿美元，同比增长12%。"
+    assert report.bullets[0].zh == "营收21亿美元，同比增长12%。"  # 2.1亿 rescaled to 21亿
+    assert [(r.round, r.prompt) for r in report.repairs] == [(0, "translate@1"), (0, "rescale")]
+    assert report.final.precision == 1.0 and not report.dropped
+
+
+def test_a_failed_translation_leaves_the_items_to_repair_and_dropping() -> None:
+    llm = FakeLLM([english_draft, LLMOutputInvalid("no valid answer"), RepairedItems(items=[])])
+    report = summarize(ENGLISH_CALL, doc_id="en-call", llm=llm)
+
+    assert [c.prompt for c in llm.calls] == ["summarize@3", "translate@1", "repair@2"]
+    assert report.repairs[0].error is not None and "no valid answer" in report.repairs[0].error
+    assert any("translating zh sides failed" in w for w in report.warnings)
+    assert [d.item.id for d in report.dropped] == ["b1"] and not report.bullets
+    # a headline cannot be left out; with no bullet to replace it, it stays, marked
+    assert report.headline.status is ItemStatus.FLAGGED

@@ -130,12 +130,19 @@ def _number_problems(sides: Sides, consistency: Consistency) -> list[str]:
     return problems
 
 
+# The problem each side gets when it is in the wrong language (the translate step looks for it).
+WRONG_LANGUAGE = {
+    "zh": "zh: must be written in Chinese",
+    "en": "en: must be written in English, without Chinese characters",
+}
+
+
 def _language_problems(zh: str, en: str) -> list[str]:
     problems: list[str] = []
     if _cjk_share(zh) < 0.3:
-        problems.append("zh: must be written in Chinese")
+        problems.append(WRONG_LANGUAGE["zh"])
     if _cjk_share(en) > 0.1:
-        problems.append("en: must be written in English, without Chinese characters")
+        problems.append(WRONG_LANGUAGE["en"])
     return problems
 
 

@@ -103,6 +103,19 @@ class RepairedItems(BaseModel):
     items: list[RepairedItem] = Field(max_length=2 * MAX_LIST + 1)
 
 
+class TranslatedItem(BaseModel):
+    """Translate step: one item's sentence in the other language, by its id."""
+
+    id: str = Field(description="the id of the item, as given")
+    text: Text = Field(description="the translated sentence")
+
+
+class TranslatedItems(BaseModel):
+    """Translate step: one translated sentence per item sent."""
+
+    items: list[TranslatedItem] = Field(max_length=2 * MAX_LIST + 1)
+
+
 @functools.lru_cache(maxsize=64)
 def summary_for_parts(parts: tuple[int, ...], claims: int) -> type[DraftSummary]:
     """`DraftSummary` whose JSON schema fixes the bullets to one per part of ``parts``, in order,

@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from toolkit import translate as translation
 from toolkit.checks import ItemChecker, WorkItem, is_blocking
 from toolkit.chunk import chunk_turns
 from toolkit.drafts import (
@@ -42,6 +43,7 @@ from toolkit.drafts import (
     DraftClaim,
     DraftSummary,
     RepairedItems,
+    TranslatedItems,
     summary_for_parts,
 )
 from toolkit.errors import InputError, LLMOutputInvalid, LLMUnavailable, VerisumError
@@ -65,12 +67,11 @@ from toolkit.summary import (
     SummaryReport,
 )
 from toolkit.verdict import Verdict
-from toolkit.verify import detect_language
 
 DEFAULT_NUMBERS: NumbersMode = "free"
 # Every prompt a run may use (their versions, and their partials', are in each report and are
 # what the batch resume key compares).
-PROMPTS = ("summarize", "summarize_map", "summarize_reduce", "repair")
+PROMPTS = ("summarize", "summarize_map", "summarize_reduce", "translate", "repair")
 DEFAULT_REPAIR_ROUNDS = 2
 MAX_BULLETS = 10
 MAX_CLAIMS = 5
@@ -319,10 +320,6 @@ class _Pipeline:
         options.max_bullets = max(1, min(options.max_bullets, MAX_LIST))
         options.max_claims = max(0, min(options.max_claims, MAX_LIST))
         self.tagged: TaggedSource | None = None
-        # An English call needs its own worked example: shown only the Chinese one, the 1.5B
-        # model copied the English source into every zh field (all items of ECTSum ARR_q4_2020
-        # were dropped for it). Anything but clear English keeps the Chinese prompt.
-        self.source_lang = "en" if detect_language(text[:20_000]) == "en" else "zh"
 
     # ------------------------------------------------------------------ driver protocol
 
@@ -524,6 +521,8 @@ class _Pipeline:
     ) -> Generator[list[LLMRequest], list[Outcome], list[RepairRound]]:
         prompt = self.prompts["repair"]
         rounds: list[RepairRound] = []
+        if self.options.repair_rounds > 0:
+            rounds += yield from self._translate(work, checked, checker)
         if self.options.numbers == "free" and self.options.repair_rounds > 0:
             failing = [(work[i], checked[i]) for i in work if checked[i].problems]
             rescale, updated, rechecked = rescale_round(failing, checker)
@@ -552,7 +551,6 @@ class _Pipeline:
                 excerpts=excerpts or [view],
                 quantities=quantities,
                 numbers=numbers,
-                source_lang=self.source_lang,
             )
             answer = yield [self._request(RepairedItems, messages, prompt, REPAIR_MAX_TOKENS)]
             outcome = answer[0]
@@ -584,6 +582,53 @@ class _Pipeline:
             if not updated:
                 # Nothing changed: the next round would send the very same request.
                 break
+        return rounds
+
+    def _translate(
+        self, work: dict[str, WorkItem], checked: dict[str, Item], checker: ItemChecker
+    ) -> Generator[list[LLMRequest], list[Outcome], list[RepairRound]]:
+        """Round 0, before rescale: a side in the wrong language, translated from the other side
+        (`toolkit.translate`); one call per direction that has such items."""
+        prompt = self.prompts["translate"]
+        rounds: list[RepairRound] = []
+        for target in ("zh", "en"):
+            sent = translation.needing(target, work, checked)
+            if not sent:
+                continue
+            self._say("translate", f"{len(sent)} items need their {target} side")
+            t0 = time.perf_counter()
+            messages = translation.translate_messages(
+                prompt, target, [w for w, _ in sent], numbers=self.options.numbers
+            )
+            answer = yield [self._request(TranslatedItems, messages, prompt, REPAIR_MAX_TOKENS)]
+            outcome = answer[0]
+            seconds = round(time.perf_counter() - t0, 3)
+            self.timer.add("translate", t0)
+            if not isinstance(outcome, TranslatedItems):
+                # Not fatal: the items stay as they are, for repair or dropping.
+                rounds.append(
+                    RepairRound(
+                        round=0,
+                        prompt=prompt.ref,
+                        entries=entries(sent, {}, {}),
+                        seconds=seconds,
+                        error=str(outcome),
+                    )
+                )
+                self.warnings.append(f"translating {target} sides failed: {outcome}")
+                continue
+            updated = translation.apply_translations(target, work, outcome)
+            rechecked = {i: checker.check(w) for i, w in updated.items()}
+            work.update(updated)
+            checked.update(rechecked)
+            rounds.append(
+                RepairRound(
+                    round=0,
+                    prompt=prompt.ref,
+                    entries=entries(sent, updated, rechecked),
+                    seconds=seconds,
+                )
+            )
         return rounds
 
     # ------------------------------------------------------------------ helpers
@@ -648,7 +693,6 @@ class _Pipeline:
         return prompt.render(
             numbers=self.options.numbers,
             max_claims=self.options.max_claims,
-            source_lang=self.source_lang,
             **variables,
         )
 

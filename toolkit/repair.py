@@ -36,10 +36,8 @@ def repair_messages(
     excerpts: Sequence[str],
     quantities: Sequence[Mapping[str, str]],
     numbers: str,
-    source_lang: str = "zh",
 ) -> list[dict[str, str]]:
-    """The chat messages asking the model to correct ``failing`` items (``source_lang``, "zh"
-    or "en", picks the worked example the prompt shows)."""
+    """The chat messages asking the model to correct ``failing`` items."""
     items: list[dict[str, Any]] = [
         {
             "id": work.id,
@@ -55,7 +53,6 @@ def repair_messages(
         items=items,
         quantities=list(quantities),
         numbers=numbers,
-        source_lang=source_lang,
     )
 
 

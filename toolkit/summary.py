@@ -135,9 +135,12 @@ class RepairEntry(BaseModel):
 class RepairRound(BaseModel):
     """One round of the repair loop."""
 
-    round: int = Field(description="1, 2…; 0 is verisum's own rewrite of power-of-ten slips")
+    round: int = Field(
+        description="1, 2… for the repair prompt; 0 for the steps before it: translating a side "
+        "written in the wrong language, and rescaling numbers off by 10ⁿ"
+    )
     prompt: str = Field(
-        description="id@version of the repair prompt, or 'rescale' for round 0 (no model)"
+        description="id@version of the prompt (repair, translate), or 'rescale' (no model)"
     )
     entries: list[RepairEntry]
     seconds: float

@@ -91,7 +91,7 @@ def to_markdown(report: SummaryReport) -> str:
             fixed = sum(entry.fixed for entry in repair.entries)
             status = f"error: {repair.error}" if repair.error else f"{fixed} fixed"
             lines.append(
-                f"- round {repair.round}: {len(repair.entries)} items sent, {status} "
+                f"- round {repair.round} ({repair.prompt}): {len(repair.entries)} items, {status} "
                 f"({repair.seconds:.1f} s)"
             )
     lines += [

@@ -22,7 +22,13 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from toolkit.drafts import DraftBullet, DraftClaim, DraftSummary, RepairedItems
+from toolkit.drafts import (
+    DraftBullet,
+    DraftClaim,
+    DraftSummary,
+    RepairedItems,
+    TranslatedItems,
+)
 from toolkit.evaluate.summarize import SummarizeMetrics, run_summarize_eval
 from toolkit.testing import FakeLLM
 
@@ -89,11 +95,14 @@ def sample_draft() -> DraftSummary:
 
 
 def scripted_llm(draft: DraftSummary, *, answers: int = 8) -> FakeLLM:
-    """A fake model answering summary requests with ``draft`` and repairs with no change."""
+    """A fake model answering summary requests with ``draft``, repairs and translations with no
+    change."""
 
     def respond(model: type[BaseModel], messages: list[dict[str, str]]) -> BaseModel:
         if issubclass(model, RepairedItems):
             return RepairedItems(items=[])
+        if issubclass(model, TranslatedItems):
+            return TranslatedItems(items=[])
         return model.model_validate(draft.model_dump())
 
     return FakeLLM([respond] * answers)
@@ -128,6 +137,8 @@ def write_sample(out: Path) -> SummarizeMetrics:
     def respond(model: type[BaseModel], messages: list[dict[str, str]]) -> BaseModel:
         if issubclass(model, RepairedItems):
             return RepairedItems(items=[])
+        if issubclass(model, TranslatedItems):
+            return TranslatedItems(items=[])
         text = "\n".join(m.get("content", "") for m in messages)
         chosen = hostile_draft if "Operating margin" in text else draft
         return model.model_validate(chosen.model_dump())
