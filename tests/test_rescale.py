@@ -45,3 +45,20 @@ def test_a_wrong_value_or_a_right_one_is_left_for_the_model() -> None:
         assert rescaled(CHECKER.check(work).verification.en) is None
     repair, updated, _ = rescale_round([(wrong, CHECKER.check(wrong))], CHECKER)
     assert repair is None and updated == {}
+
+
+def test_a_slip_the_verifier_finds_no_source_for_is_fixed_from_the_other_language_side() -> None:
+    # 100× off is too far for the verifier to pick a source number ("no number fits"), but the
+    # zh side states 6071万股, which verified: the en number is rewritten to match it.
+    work = bullet("公司回购约6071万股。", "Approximately 6071 million shares were repurchased.")
+    checked = CHECKER.check(work)
+    assert any("no number in the source fits" in p for p in checked.problems)
+    _, updated, rechecked = rescale_round([(work, checked)], CHECKER)
+    assert updated["b1"].en == "Approximately 60.71 million shares were repurchased."
+    assert rechecked["b1"].problems == []
+
+
+def test_the_other_side_must_name_one_value_in_the_same_unit() -> None:
+    work = bullet("公司回购约6071万股，金额30.3亿港币。", "It bought back 6071 million units.")
+    checked = CHECKER.check(work)
+    assert rescaled(checked.verification.en, checked.verification.zh) is None

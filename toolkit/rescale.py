@@ -29,7 +29,7 @@ from decimal import Decimal
 
 from toolkit.checks import ItemChecker, WorkItem
 from toolkit.summary import Item, RepairEntry, RepairRound
-from toolkit.verdict import Reason, Verification
+from toolkit.verdict import NumberCheck, Reason, Verdict, Verification
 
 # The digits of a number as a model writes them: 1,234.5 / 166.5 / 6071 (no sign: a scale slip
 # never flips one, and "-" is often a dash in these texts).
@@ -39,23 +39,24 @@ _POWERS = {Decimal(10) ** k for k in range(-6, 7) if k}
 METHOD = "rescale"
 
 
-def rescaled(verification: Verification) -> str | None:
-    """The verified text with each number that is off by exactly 10ⁿ rewritten to the source's
-    value, or None when there is nothing this can fix.
+def rescaled(verification: Verification, other: Verification | None = None) -> str | None:
+    """The verified text with each number that is off by exactly 10ⁿ rewritten, or None when
+    there is nothing this can fix.
 
-    A range, a number written in words (一千万) or a factor that is not a power of ten is left
-    for the model.
+    The right value is the source number the verifier matched (``scale_mismatch``) or, when the
+    verifier found no source number for it (a 100× slip can be too far from every candidate),
+    the one supported number of the ``other`` language side with the same unit that differs
+    from it by exactly 10ⁿ ("6071万股" on the zh side fixes "6071 million shares"). A range, a
+    number written in words (一千万) or a factor that is not a power of ten is left for the model.
     """
     text = verification.claim
     edits: list[tuple[int, int, str]] = []
     for check in verification.checks:
-        claim, source = check.claim, check.source
-        if check.reason is not Reason.SCALE_MISMATCH or source is None:
+        claim = check.claim
+        if check.verdict is Verdict.SUPPORTED or claim.value_high is not None or not claim.value:
             continue
-        if claim.value_high is not None or source.value_high is not None or not claim.value:
-            continue
-        factor = source.value / claim.value
-        if factor not in _POWERS:
+        factor = _factor(check, other)
+        if factor is None:
             continue
         start, end = claim.span
         digits = _DIGITS.search(text, start, end)
@@ -68,6 +69,25 @@ def rescaled(verification: Verification) -> str | None:
     for start, end, new in sorted(set(edits), reverse=True):
         text = text[:start] + new + text[end:]
     return text
+
+
+def _factor(check: NumberCheck, other: Verification | None) -> Decimal | None:
+    claim, source = check.claim, check.source
+    if check.reason is Reason.SCALE_MISMATCH and source is not None:
+        if source.value_high is None and source.value / claim.value in _POWERS:
+            return source.value / claim.value
+        return None
+    if check.reason is not Reason.NO_CANDIDATE or other is None:
+        return None
+    factors = {
+        mate.claim.value / claim.value
+        for mate in other.checks
+        if mate.verdict is Verdict.SUPPORTED
+        and mate.claim.value_high is None
+        and mate.claim.unit == claim.unit
+        and mate.claim.value / claim.value in _POWERS
+    }
+    return factors.pop() if len(factors) == 1 else None
 
 
 def rescale_round(
@@ -84,8 +104,8 @@ def rescale_round(
     updated: dict[str, WorkItem] = {}
     rechecked: dict[str, Item] = {}
     for work, checked in failing:
-        zh = rescaled(checked.verification.zh)
-        en = rescaled(checked.verification.en)
+        sides = checked.verification
+        zh, en = rescaled(sides.zh, sides.en), rescaled(sides.en, sides.zh)
         if zh is None and en is None:
             continue
         candidate = work.model_copy(
