@@ -76,6 +76,11 @@ class ResponseCache:
             directory.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
             self._db.execute("PRAGMA journal_mode=WAL")
+            # In WAL mode a commit still survives a crash of the process (kill -9 included)
+            # without waiting for the disk; FULL fsynced every answer: 3.5 ms of stalled event
+            # loop per commit here, 0.08 ms with NORMAL (only an OS crash can lose the last
+            # answers of a cache of re-askable answers, and the file stays consistent).
+            self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
             self._db.commit()
         except (OSError, sqlite3.Error) as exc:
