@@ -134,7 +134,9 @@ ABOUT_30_3 = num("3030000000", "1E+7", "约30.3亿港币", unit="HKD", qualifier
     [
         (BUYBACK_CAP, ("16000000000", "1E+9", Qualifier.AT_MOST), Reason.CONVERTED),
         (BUYBACK_CAP, ("16000000000", "1E+9", Qualifier.AT_LEAST), Reason.BOUND_CONFLICT),
-        (BUYBACK_CAP, ("20000000000", "1E+9", Qualifier.AT_MOST), Reason.WITHIN_BOUND),
+        # "up to 200亿" is true of a 160亿 cap, but it names another cap: a threshold is a value
+        (BUYBACK_CAP, ("20000000000", "1E+9", Qualifier.AT_MOST), Reason.VALUE_MISMATCH),
+        (BUYBACK_CAP, ("10000000000", "1E+9", Qualifier.AT_MOST), Reason.BOUND_UNDECIDED),
         (NEARLY_NINE, ("9", "1", Qualifier.NEARLY), Reason.CONVERTED),
         (NEARLY_NINE, ("9", "1", Qualifier.AT_LEAST), Reason.BOUND_CONFLICT),
         (NEARLY_NINE, ("8", "1", Qualifier.AT_LEAST), Reason.WITHIN_BOUND),
@@ -144,6 +146,8 @@ ABOUT_30_3 = num("3030000000", "1E+7", "约30.3亿港币", unit="HKD", qualifier
         (OVER_1_5M, ("1500000", "1E+5", Qualifier.EXACT), Reason.QUALIFIER_DROPPED),
         (OVER_1_5M, ("3000000", "1E+6", Qualifier.EXACT), Reason.BOUND_UNDECIDED),
         (OVER_1_5M, ("15000000", "1E+6", Qualifier.AT_LEAST), Reason.SCALE_MISMATCH),
+        (OVER_1_5M, ("1000000", "1E+6", Qualifier.AT_LEAST), Reason.VALUE_MISMATCH),
+        (OVER_1_5M, ("1000000", "1E+6", Qualifier.EXACT), Reason.BOUND_CONFLICT),
         (ABOUT_30_3, ("3000000000", "1E+8", Qualifier.ABOUT), Reason.ROUNDED),
         (ABOUT_30_3, ("3300000000", "1E+8", Qualifier.ABOUT), Reason.VALUE_MISMATCH),
         (ABOUT_30_3, ("3030000000", "1E+7", Qualifier.EXACT), Reason.QUALIFIER_DROPPED),

@@ -129,11 +129,13 @@ def _directional(quantity: Quantity) -> bool:
 def _aligned(claim: Quantity, source: Quantity, quantity: Quantity, value: Decimal) -> Decimal:
     """A value of ``quantity`` (the claim or the source) made comparable with the other side:
     signed when both sides speak of a change, by magnitude when only one does (a bare "6%"
-    next to "fell 6%"), as written otherwise."""
+    next to "fell 6%"), unless that other side writes a minus ("同比为-3.0%" is no rise of
+    3.0%, but is a fall of 3.0%); as written otherwise."""
     if _directional(claim) and _directional(source):
         return _signed(quantity, value)
     if _directional(claim) != _directional(source):
-        return abs(value)
+        plain = source if _directional(claim) else claim
+        return _signed(quantity, value) if plain.value < 0 else abs(value)
     return value
 
 
@@ -207,7 +209,8 @@ def judge_value(claim: Quantity, source: Quantity) -> Reason:
         if sq is Qualifier.AT_LEAST:
             if same:
                 return _same_reason(rel, claim, source)
-            return Reason.WITHIN_BOUND if cv < sv else Reason.BOUND_UNDECIDED
+            # both give a threshold: "占比≥21%" restates "占比≥30%" wrongly, however true
+            return Reason.VALUE_MISMATCH if cv < sv else Reason.BOUND_UNDECIDED
         # source exact or about: "more than X" holds when the source value reaches X
         if same or cv < sv:
             return Reason.WITHIN_BOUND
@@ -219,7 +222,7 @@ def judge_value(claim: Quantity, source: Quantity) -> Reason:
         if sq is Qualifier.AT_MOST:
             if same:
                 return _same_reason(rel, claim, source)
-            return Reason.WITHIN_BOUND if cv > sv else Reason.BOUND_UNDECIDED
+            return Reason.VALUE_MISMATCH if cv > sv else Reason.BOUND_UNDECIDED
         if sq is Qualifier.NEARLY:
             if same or cv > sv:
                 return Reason.WITHIN_BOUND
@@ -399,7 +402,8 @@ def judge_date(claim: Quantity, source: Quantity, *, doc_date: date | None) -> R
     if claim_year is not None and source_year is None and s.relative_year is not None:
         return Reason.UNRESOLVED_DATE  # 去年12月18日 and no document date
     if claim_year is None and c.relative_year is not None:
-        if s.relative_year is not None and s.year is None:
+        if s.relative_year is not None:  # 去年11月 both: the same whatever the year (resolved
+            # on the source side from its article's date, or not at all)
             return Reason.EXACT if c.relative_year == s.relative_year else Reason.DATE_MISMATCH
         if source_year is not None:
             return Reason.UNRESOLVED_DATE

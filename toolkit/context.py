@@ -52,6 +52,8 @@ ANCHOR_CHARS = 12
 """A date anchors a number when it stands at most this far before it in the same clause, as in a
 table written out as text ("2024年7月为-0.3%，2024年6月为-0.2%"). A date further away (a
 publication date, "截至2025年3月31日，公司总资产为…") is often not the one a claim repeats."""
+DATE_LIST_CHARS = 24
+"""How far a list of dates may stand before the list of values it pairs with."""
 MAX_BACK = 240
 MAX_AHEAD = 80
 SURFACE_BACK = 16
@@ -64,6 +66,7 @@ _SENTENCE_END = re.compile(r"[。！？!?；;\n\r]|\.(?=\s|$)")
 _CLAUSE_END = re.compile(r"[，、：（）()\[\]【】\"“”]|,(?!\d{3})|(?<!\d),|(?<!\d):|:(?!\d)")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _WORD = re.compile(r"[A-Za-z][A-Za-z&'\-]*")
+_DIGIT = re.compile(r"[0-9]")
 
 
 @dataclass
@@ -77,6 +80,9 @@ class Context:
     anchor: DateValue | None = None
     """The date the number is stated for: the nearest date before it in its sentence
     ("2024年6月为-0.2%"), so a table of monthly values is read month by month."""
+    dates: tuple[DateValue, ...] = ()
+    """Every date written before the number in its clause: "截止2025年05月11日…上一交易日
+    2025年05月09日收益率为0.00%" is anchored to 05-09 but also said as of 05-11."""
 
     def add(self, key: str, weight: float) -> None:
         if weight > self.features.get(key, 0.0):
@@ -139,6 +145,15 @@ def anchors_conflict(a: DateValue | None, b: DateValue | None) -> bool:
     return any(x is not None and y is not None and x != y for x, y in fields)
 
 
+def stated_for_other_date(claim: Context, source: Context) -> bool:
+    """The source number is anchored to another date than the claim's, and its clause does
+    not write the claim's date either (a table row of another month, not "截止<claim date>…
+    上一交易日<other date>收益率为…")."""
+    if not anchors_conflict(claim.anchor, source.anchor):
+        return False
+    return all(anchors_conflict(claim.anchor, d) for d in source.dates)
+
+
 def _decay(distance: int) -> float:
     return 1.0 / (1.0 + max(distance, 0) / DECAY_CHARS)
 
@@ -182,7 +197,42 @@ def describe(
     ]
     for members in groups.values():
         _align_respectively(lay, quantities, members, contexts)
+    _align_dates(lay, quantities, groups, contexts)
     return contexts
+
+
+def _align_dates(
+    lay: TextLayout,
+    quantities: Sequence[Quantity],
+    groups: dict[int, list[int]],
+    contexts: list[Context],
+) -> None:
+    """ "8、9月份新增专项债额度分别为7965亿元、10279亿元": a list of values right after a list
+    of as many dates (in its sentence, nothing but words between) is stated date by date, the
+    i-th value for the i-th date."""
+    dates = sorted(
+        (m for m in groups.values() if quantities[m[0]].kind is Kind.DATE),
+        key=lambda m: quantities[m[-1]].span[1],
+    )
+    if not dates:
+        return
+    ends = [quantities[m[-1]].span[1] for m in dates]
+    for members in groups.values():
+        first = quantities[members[0]]
+        if first.kind is not Kind.NUMBER:
+            continue
+        k = bisect_right(ends, first.span[0]) - 1  # the date list ending nearest before it
+        if k < 0 or first.span[0] - ends[k] > DATE_LIST_CHARS:
+            continue
+        listed = dates[k]
+        _, sent_start, _, _, _ = lay.bounds(first.span[0], first.span[1])
+        if (
+            len(listed) == len(members)
+            and sent_start <= quantities[listed[0]].span[0]
+            and not _DIGIT.search(lay.text, ends[k], first.span[0])
+        ):
+            for d, n in zip(listed, members, strict=True):
+                contexts[n].anchor = quantities[d].date
 
 
 def _describe_one(
@@ -190,6 +240,8 @@ def _describe_one(
 ) -> Context:
     text = lay.text
     start, end = q.span
+    if q.group is not None and q.group.kind == "table" and q.group.header is not None:
+        return _describe_cell(lay, q, q.group.header, sorted_q, sorted_starts)
     prev_start, sent_start, clause_start, clause_end, sent_end = lay.bounds(start, end)
     ctx = Context()
     # the nearest quantity before this one in its sentence, and the next one in its clause
@@ -214,6 +266,15 @@ def _describe_one(
                 ctx.anchor = other.date
                 break
             j -= 1
+    if not claim and ctx.anchor is not None:
+        j = k - 1
+        dates: list[DateValue] = []
+        while j >= 0 and sorted_q[j].span[0] >= clause_start:
+            other = sorted_q[j]
+            if other.kind is Kind.DATE and other.date is not None and other.span[1] <= start:
+                dates.append(other.date)
+            j -= 1
+        ctx.dates = tuple(dates)
     next_q_start = clause_end
     j = bisect_right(sorted_starts, start)
     while j < len(sorted_starts):
@@ -262,6 +323,50 @@ def _describe_one(
         if other is q or other.span == q.span:
             continue
         ctx.add(quantity_key(other), SAME_CLAUSE * 0.8)
+    _finish(ctx, lay.lexicon, metric_weights, segment_weights)
+    return ctx
+
+
+def _describe_cell(
+    lay: TextLayout,
+    q: Quantity,
+    header: tuple[int, int],
+    sorted_q: list[Quantity],
+    sorted_starts: list[int],
+) -> Context:
+    """A cell of a table the extractor cut out of glued text ("2025.05.145.062.12468.47"
+    under "日期 当日涨跌幅(%) 换手率(%) 主力资金净流入(万元)"): its words are its column's name,
+    at full weight however far the header is, and it is stated for its row's date (the
+    nearest date before it in the table), whatever the distance."""
+    ctx = Context()
+    metric_weights: dict[str, float] = {}
+    segment_weights: dict[str, float] = {}
+    h_start, h_end = header
+    for m in lay.matches_in(h_start, h_end):
+        weight = SAME_CLAUSE * _decay(h_end - m.end)
+        for concept, metric, segment in lay.lexicon.named(m.concept):
+            ctx.add(concept, weight)
+            if metric:
+                metric_weights[concept] = max(metric_weights.get(concept, 0.0), weight)
+            elif segment:
+                segment_weights[concept] = max(segment_weights.get(concept, 0.0), weight)
+    name = lay.text[h_start:h_end]
+    for run in _CJK.finditer(name):
+        word = run.group()
+        for i in range(len(word) - 1):
+            ctx.add("~" + word[i : i + 2], _decay(len(name) - run.start() - i - 2))
+    for rank, word in enumerate(reversed(_WORD.findall(name))):
+        low = word.lower()
+        if low not in lay.lexicon.stopwords and len(low) > 2:
+            ctx.add("~" + _stem(low), 1.0 / (1.0 + rank / 4))
+    j = bisect_left(sorted_starts, q.span[0]) - 1
+    while j >= 0 and q.span[0] - sorted_q[j].span[1] <= MAX_BACK:
+        row = sorted_q[j]
+        if row.kind is Kind.DATE and row.date is not None:
+            ctx.anchor = row.date
+            ctx.add(quantity_key(row), SAME_CLAUSE * 0.8)
+            break
+        j -= 1
     _finish(ctx, lay.lexicon, metric_weights, segment_weights)
     return ctx
 
@@ -342,6 +447,10 @@ def _align_respectively(
     n = len(members)
     if n < 2:
         return
+    for attribute in ("basis", "period"):
+        values = [getattr(quantities[i], attribute) for i in members]
+        if None not in values and len(set(values)) == n:
+            return  # 同环比分别+46.5%/+56.1%, 2024-26年分别…: it pairs bases or years, not metrics
     first_start = quantities[members[0]].span[0]
     _, sent_start, _, _, _ = lay.bounds(first_start, quantities[members[0]].span[1])
     ordered: list[str] = []
@@ -352,6 +461,9 @@ def _align_respectively(
     if len(ordered) < n or (kind is not None and kind.kind == "list" and len(ordered) != n):
         return
     aligned = ordered[-n:]
+    if len(set(aligned)) < n:
+        return  # "实物商品网上零售额中，吃类、穿类、用类商品分别…": the list names what the lexicon
+        # does not know; 商品 twice is not two metrics to pair with
     for rank, index in enumerate(members):
         ctx = contexts[index]
         own = aligned[rank]

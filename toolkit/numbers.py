@@ -23,6 +23,7 @@ import gc
 import itertools
 import re
 import tomllib
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -481,7 +482,7 @@ _BETWEEN_RE = re.compile(r"(?:(?i:between)|介于|在)[ \t]*\Z")
 _FROM_RE = re.compile(r"(?:(?i:from)|从|由)[ \t]*\Z")
 _BY_RE = re.compile(r"(?<![A-Za-z])(?i:by)[ \t]*\Z")
 _LIST_GAP_RE = re.compile(r"[ \t]*(?P<sep>[,，、/])?[ \t]*(?P<and>和|与|及|以及|(?i:and)|&)?[ \t]*")
-_RESPECTIVELY_AFTER_RE = re.compile(r"[^。.;；!?！？\n]{0,40}?(?<![A-Za-z])(?i:respectively)")
+_RESPECTIVELY_AFTER_RE = re.compile(r"[^。.;；!?！？\n]{0,60}?(?<![A-Za-z])(?i:respectively)")
 _OR_GAP_RE = re.compile(r"[ \t]*,?[ \t]*(?:or|或)[ \t]*")
 _ENDED_GAP_RE = re.compile(r"[ \t]+(?i:ended|ending)[ \t]+")
 _PERCENT_OF_RE = re.compile(r"[ \t]+of[ \t]")
@@ -605,6 +606,7 @@ class _Extractor:
         self.low = norm.text.lower()
         self.default_lang = default_lang
         self.doc_year = doc_date.year if doc_date else None
+        self.article_year: int | None = None  # the publication date of the current article
         self.out: list[_Atom] = []
         self.atoms: list[_Atom] = []
         self.anchors: list[_Anchor] = []
@@ -723,8 +725,17 @@ class _Extractor:
         day: int | None = None,
         relative: int | None = None,
     ) -> _Atom:
-        if year is None and relative is not None and self.doc_year is not None:
-            year = self.doc_year + relative
+        base = self.article_year if self.article_year is not None else self.doc_year
+        if year is None and relative is not None and base is not None:
+            year = base + relative
+        elif (
+            year is not None
+            and day is not None
+            and _PUBLISHED_RE.search(self.t, max(0, start - 12), start)
+        ):
+            # "发布时间：2025年03月21日": a date 去年11月 in this article is 2024-11. Only dates:
+            # periods (去年同期) keep their relative year, tagged too loosely to be resolved.
+            self.article_year = year
         atom = _Atom(
             start,
             end,
@@ -762,6 +773,14 @@ class _Extractor:
         ):
             sign = t[start - 1]
             start -= 1
+        elif (
+            start > 2
+            and t[start - 1] in " \t"
+            and t[start - 2] == "-"
+            and _SPACED_SIGN_AFTER_RE.search(t, max(0, start - 8), start - 2)
+        ):
+            sign = "-"  # typeset Chinese: "净利润为 - 2394.27 万元" is a negative amount
+            start -= 2
         # What stands right before: a currency, an identifier (A1, GPT-4, v2), or nothing.
         ch = t[start - 1] if start else ""
         currency: str | None = None
@@ -899,6 +918,8 @@ class _Extractor:
             and 1900 <= int(int_part) <= 2100
             and not self._starts_amount_range(span_start, end)
             and not self._chinese_amount(span_start, end)
+            and not _ARITHMETIC_AFTER_RE.match(t, end)
+            and not _ARITHMETIC_BEFORE_RE.search(t, max(0, span_start - 3), span_start)
         ):
             year = int(int_part)
             self._date_atom(span_start, end, year)
@@ -969,7 +990,7 @@ class _Extractor:
     def _after(self, atom: _Atom) -> None:
         """Read "per share"/每股-style units and qualifiers written after the number."""
         after = (
-            _PER_OR_QUALIFIER_AFTER_RE.match(self.low, atom.end, atom.end + 24)
+            _PER_OR_QUALIFIER_AFTER_RE.match(self.low, atom.end, atom.end + 32)
             if self.low[atom.end : atom.end + 1] in _AFTER_FIRST_CHARS
             else None
         )
@@ -1197,9 +1218,105 @@ class _Extractor:
     def _iso_date(self, m: re.Match[str]) -> int:
         start, end = m.span()
         month, day = int(m.group("iso_m")), int(m.group("iso_d"))
+        if self.t[end : end + 1].isdigit() or _SIGNED_DIGIT_RE.match(self.t, end):
+            table_end = self._glued_table(start)
+            if table_end is not None:
+                return table_end
         if 1 <= month <= 12 and 1 <= day <= 31:
             self._date_atom(start, end, int(m.group("iso_y")), month, day)
         return end
+
+    def _glued_table(self, start: int) -> int | None:
+        """A table whose cells lost their separators in extraction, each row a zero-padded
+        date and its values: "日期当日涨跌幅(%)换手率(%)主力资金净流入(万元)2025.05.145.062.12468.47
+        2025.05.135.018.181512.23…". Every value of such a table has the same number of
+        decimals, so the rows cut uniquely: 5.06 | 2.12 | 468.47. Read only when at least two
+        rows cut into the same number of cells for exactly one decimal count, and a header
+        right before the first row names as many columns, each with its unit in brackets;
+        each cell is a `Group` of kind "table" (column index, header span). Returns the end
+        of the table, or None to read the text as before."""
+        t = self.t
+        run = _GLUED_RUN_RE.match(t, start)
+        if run is None:
+            return None
+        rows = list(_GLUED_ROW_RE.finditer(t, start, run.end()))
+        if len(rows) < 2 or rows[0].start() != start:
+            return None
+        bodies = [
+            (row.end(), rows[i + 1].start() if i + 1 < len(rows) else run.end())
+            for i, row in enumerate(rows)
+        ]
+        cuts: list[list[tuple[int, int]]] | None = None
+        for decimals in range(1, 5):
+            cut = [_cut_cells(t, lo, hi, decimals) for lo, hi in bodies]
+            sizes = {len(c) if c is not None else 0 for c in cut}
+            if len(sizes) == 1 and 0 not in sizes:
+                if cuts is not None:
+                    return None  # two decimal counts cut the rows: ambiguous
+                cuts = [c for c in cut if c is not None]
+        if cuts is None:
+            return None
+        header = self._table_header(start, len(cuts[0]))
+        if header is None:
+            return None
+        gid = self.next_group
+        self.next_group += 1
+        for row, cells in zip(rows, cuts, strict=True):
+            year, month, day = (int(row.group(k)) for k in ("y", "m", "d"))
+            if not (1 <= month <= 12 and 1 <= day <= 31):
+                return None
+            self._date_atom(row.start(), row.end(), year, month, day)
+            for column, (lo, hi) in enumerate(cells):
+                name, unit_text = header[column]
+                sign = t[lo] == "-"
+                int_part, frac = t[lo + sign : hi].split(".")
+                mantissa, precision = read_arabic(int_part, frac)
+                atom = _Atom(
+                    lo,
+                    hi,
+                    Kind.NUMBER,
+                    "zh",
+                    mantissa=-mantissa if sign else mantissa,
+                    mant_precision=precision,
+                )
+                atom.scale, atom.unit = _header_unit(unit_text)
+                basis = _BASIS_RE.search(self.low, *name)
+                atom.basis = Basis(_BASIS[_key(basis.group())]) if basis else None
+                atom.core_end = hi
+                atom.digits = len(int_part) + len(frac)
+                atom.group = Group.model_construct(
+                    id=gid, kind="table", index=column, size=len(header), header=name
+                )
+                self.atoms.append(atom)
+        return run.end()
+
+    def _table_header(self, start: int, columns: int) -> list[tuple[tuple[int, int], str]] | None:
+        """The column names and units written right before a glued table: "…日期当日涨跌幅(%)
+        换手率(%)主力资金净流入(万元)" → [(span of 当日涨跌幅, "%"), (换手率, "%"), (主力资金净流入,
+        "万元")]. The first name starts after a date column's name (日期/时间) when there is one."""
+        t = self.t
+        floor = max(0, start - 40 * columns)
+        stop = _HEADER_STOP_RE.search(t[floor:start][::-1])
+        if stop is not None:
+            floor = start - stop.start()
+        cells = list(_HEADER_CELL_RE.finditer(t, floor, start))
+        if len(cells) < columns:
+            return None
+        found: list[tuple[tuple[int, int], str]] = []
+        pos = start
+        for cell in reversed(cells[-columns:]):
+            if cell.end() != pos:
+                return None  # words between two columns: not a header
+            name_start, name_end = cell.span("name")
+            date_column = _DATE_COLUMN_RE.match(t, name_start, name_end)
+            if date_column is not None:
+                name_start = date_column.end()
+            if name_start >= name_end:
+                return None
+            found.append(((name_start, name_end), cell.group("unit")))
+            pos = cell.start()
+        found.reverse()
+        return found
 
     def _period_word(self, m: re.Match[str]) -> int:
         start, end = m.span()
@@ -1244,6 +1361,8 @@ class _Extractor:
             if several:
                 numbers = self._merge_ranges(numbers)
                 self._groups(numbers)
+                if len(numbers) >= SERIES_MIN_ROWS and len(atoms) > len(numbers):
+                    self._series(sorted(atoms, key=_BY_START))
             anchors = self._merge_anchors(self.anchors) if len(self.anchors) > 1 else self.anchors
             if not anchors and self.last_anchor is not None and self._continues():
                 anchors = [self.last_anchor]
@@ -1251,6 +1370,9 @@ class _Extractor:
             self.sentence_end = end
             for i, atom in enumerate(numbers):
                 next_start = numbers[i + 1].start if i + 1 < len(numbers) else end
+                if atom.group is not None and atom.group.kind == "table":
+                    prev_end = atom.core_end
+                    continue  # a table cell's words are its column header (the verifier's)
                 self._context(atom, prev_end, next_start)
                 if anchors and atom.unit not in _DURATIONS:
                     atom.period = self._period_for(atom, anchors, next_start)
@@ -1258,6 +1380,7 @@ class _Extractor:
             if several:
                 self._propagate_groups(numbers)
                 self._propagate_alternatives(numbers)
+                self._respective_periods(numbers, anchors)
             if len(numbers) == len(atoms):
                 self.out.extend(numbers)
             else:
@@ -1267,6 +1390,124 @@ class _Extractor:
         self.atoms = []
         self.anchors = []
         self.sentence_start = end
+
+    def _series(self, atoms: list[_Atom]) -> None:
+        """A time series written out as text, "中国PPI生产资料环比(月)(%)：2025年4月为-0.5%，
+        2025年3月为-0.4%，2025年2月为-0.2%…": at least SERIES_MIN_ROWS months or days, each
+        followed by its value ("为", "：" or nothing between), separated by commas. It is a
+        one-column table: each value becomes a "table" cell whose header is the clause before
+        the first date (the metric is named once, far from most rows)."""
+        t = self.t
+        i = 0
+        while i < len(atoms):
+            rows: list[_Atom] = []
+            j = i
+            while j + 1 < len(atoms):
+                d, n = atoms[j], atoms[j + 1]
+                if not (
+                    d.kind is Kind.DATE
+                    and d.date is not None
+                    and d.date.month is not None
+                    and d.group is None
+                    and n.kind is Kind.NUMBER
+                    and n.group is None
+                    and n.high is None
+                    and _SERIES_IS_RE.fullmatch(t, d.end, n.start)
+                    and (not rows or _SERIES_SEP_RE.fullmatch(t, atoms[j - 1].end, d.start))
+                    and (not rows or n.unit == rows[0].unit)
+                ):
+                    break
+                rows.append(n)
+                j += 2
+            if len(rows) >= SERIES_MIN_ROWS:
+                header = self._series_header(atoms[i].start)
+                if header is not None:
+                    gid = self.next_group
+                    self.next_group += 1
+                    basis = _BASIS_RE.search(self.low, *header)
+                    for n in rows:
+                        n.group = Group.model_construct(
+                            id=gid, kind="table", index=0, size=1, header=header
+                        )
+                        n.role = None
+                        n.basis = Basis(_BASIS[_key(basis.group())]) if basis else None
+                i = j
+            else:
+                i += 1
+
+    def _series_header(self, start: int) -> tuple[int, int] | None:
+        """The clause before a series' first date: "中国PPI生产资料环比(月)(%)" of
+        "文章内容：中国PPI生产资料环比(月)(%)：2025年4月为-0.5%"."""
+        t = self.t
+        lo = max(self.sentence_start, start - SERIES_HEADER_CHARS)
+        end = start
+        while end > lo and t[end - 1] in " \t:：,，":
+            end -= 1
+        stop = _SERIES_HEADER_STOP_RE.search(t[lo:end][::-1])
+        begin = end - stop.start() if stop is not None else lo
+        while begin < end and t[begin] == " ":
+            begin += 1
+        return (begin, end) if end - begin >= 2 else None
+
+    def _respective_periods(self, numbers: list[_Atom], anchors: list[_Anchor]) -> None:
+        """A list of values that goes with a list of periods takes them one by one:
+        "2024-2026年的净利润至97亿元、102亿元、113亿元，同比增速分别为-1.4%、5.6%、10.8%"
+        (2024, 2025, 2026 for each list), "2024年和2025年净利润分别为3亿元和4亿元", "$2.22 and
+        $0.51 for full year 2020 and the fourth quarter respectively". The periods are a year
+        range or list written before the values with no other period between, or exactly as
+        many period anchors as values joined by "and"/和/commas right before or after them."""
+        groups: dict[int, list[_Atom]] = {}
+        for atom in numbers:
+            if atom.group is not None and atom.group.kind in ("respectively", "list"):
+                groups.setdefault(atom.group.id, []).append(atom)
+        if not groups:
+            return
+        t = self.t
+        starts = [a.start for a in anchors]  # in text order: found by bisection, not by scans
+        said: tuple[int, list[int]] | None = None  # the last year range or list: end, years
+        for members in groups.values():
+            n = len(members)
+            first, last = members[0], members[-1]
+            # "同环比分别+46.5%/+56.1%", "同比、环比分别增长10%和5%": one basis each
+            lead = t[max(self.sentence_start, first.start - 12) : first.start]
+            bases = _RESPECTIVE_BASIS_RE.findall(lead)
+            if len(bases) == n and len(set(bases)) == n and "分别" in lead:
+                for atom, word in zip(members, bases, strict=True):
+                    atom.basis = Basis.YOY if word.startswith("同") else Basis.QOQ
+            periods: list[Period] | None = None
+            window = max(self.sentence_start, first.start - RESPECTIVE_YEARS_CHARS)
+            spans = list(_YEAR_SPAN_RE.finditer(t, window, first.start))
+            if spans:
+                said = (spans[-1].end(), _years_of(spans[-1].group()))
+            # a later list of the same sentence takes the same years: "…同比增速分别为-1.4%、…"
+            between = bisect_left(starts, said[0]) if said is not None else len(starts)
+            if (
+                said is not None
+                and len(said[1]) == n
+                and not (between < len(starts) and starts[between] < first.start)
+            ):
+                periods = [_period(y, None, None) for y in said[1]]
+            respectively = members[0].group is not None and members[0].group.kind == "respectively"
+            if periods is None and respectively:
+                after_at = bisect_left(starts, last.end)
+                before_at = bisect_left(starts, first.start)
+                while before_at > 0 and anchors[before_at - 1].end > first.start:
+                    before_at -= 1
+                after = anchors[after_at : after_at + n]
+                before = anchors[max(0, before_at - n) : before_at]
+                for chosen in (after, before):
+                    if len(chosen) == n and all(
+                        _PERIOD_LIST_GAP_RE.fullmatch(self.low, a.end, b.start)
+                        for a, b in itertools.pairwise(chosen)
+                    ):
+                        periods = [_period(a.year, a.part, a.relative) for a in chosen]
+                        break
+            if periods is None:
+                continue
+            for atom, period in zip(members, periods, strict=True):
+                if period.year is None and period.relative_year is not None and self.doc_year:
+                    period = _period(self.doc_year + period.relative_year, period.part, None)
+                atom.period = period
 
     def _continues(self) -> bool:
         """Does this sentence continue the previous one without a subject of its own?
@@ -1619,6 +1860,10 @@ class _Extractor:
             repaired = norm.is_repaired(a.start, a.end)
         else:
             start, end, repaired = a.start, a.end, False
+        group = a.group
+        if group is not None and group.header is not None and norm.repair_count:
+            header = norm.span_to_original(*group.header)
+            group = group.model_copy(update={"header": header})
         if a.kind is Kind.DATE:
             value = a.mantissa
             precision = _ONE
@@ -1648,13 +1893,88 @@ class _Extractor:
                 "basis": a.basis,
                 "period": a.period,
                 "date": a.date,
-                "group": a.group,
+                "group": group,
                 "lang": a.lang,
                 "span": (start, end),
                 "text": norm.original[start:end],
                 "repaired": repaired,
             }
         )
+
+
+def _years_of(span: str) -> list[int]:
+    """The years a year range or list names: "2024-2026年" → [2024, 2025, 2026], "2024-26年"
+    the same, "2024/2025年" → [2024, 2025]; [] when a range runs backwards or over 10 years."""
+    found = [int(y) for y in re.findall(r"[0-9]{2,4}", span)]
+    if re.search(r"[-—–~～至到]", span) and len(found) == 2:
+        low, high = found
+        if high < 100:
+            high += low // 100 * 100
+        return list(range(low, high + 1)) if 0 < high - low <= 10 else []
+    full = [y if y >= 100 else 2000 + y for y in found]
+    return full if all(a < b for a, b in itertools.pairwise(full)) else []
+
+
+def _cut_cells(t: str, lo: int, hi: int, decimals: int) -> list[tuple[int, int]] | None:
+    """Cut t[lo:hi] into numbers of exactly ``decimals`` decimals each ("5.062.12468.47" →
+    5.06, 2.12, 468.47 for two), or None when it does not cut that way."""
+    cells: list[tuple[int, int]] = []
+    i = lo
+    while i < hi:
+        j = i + 1 if t[i] == "-" else i
+        dot = t.find(".", j, hi)
+        if dot <= j or not t[j:dot].isdigit() or (dot - j > 1 and t[j] == "0"):
+            return None
+        end = dot + 1 + decimals
+        if end > hi or not t[dot + 1 : end].isdigit():
+            return None
+        cells.append((i, end))
+        i = end
+    return cells or None
+
+
+def _header_unit(text: str) -> tuple[int | None, str | None]:
+    """The scale and unit a table header writes in brackets: "%" → (None, "%"), "万元" →
+    (4, "CNY"), "亿" → (8, None)."""
+    m = _NUMBER_RE.fullmatch("1" + text)
+    if m is None:
+        return None, None
+    scale_word = m.group("n_gscale") or m.group("n_scale")
+    unit_word = m.group("n_unit")
+    scale = _SCALES[_key(scale_word)] if scale_word else None
+    unit = _UNITS[_key(unit_word.lstrip("-"))][1] if unit_word else None
+    return scale, unit
+
+
+_PUBLISHED_RE = re.compile(
+    r"(?:发布|发表|发稿)(?:时间|日期)\s*[:：]?\s*\Z|(?i:published(?:\s+on)?|publication\s+date:?)\s*\Z"
+)
+# "（2000+4000）/2=3000万元": operands of arithmetic are amounts, not years
+_ARITHMETIC_AFTER_RE = re.compile(r"[ \t]*[+×*÷=]")
+_ARITHMETIC_BEFORE_RE = re.compile(r"[+×*÷=][ \t]*\Z")
+_SPACED_SIGN_AFTER_RE = re.compile(r"(?:为|是|[:：]|至|达)[ \t]*\Z")
+_RESPECTIVE_BASIS_RE = re.compile(r"同比|环比|同(?=环)")
+RESPECTIVE_YEARS_CHARS = 40
+_YEAR_SPAN_RE = re.compile(
+    r"(?<![0-9])(?:19|20)[0-9]{2}[ \t]*(?:年[ \t]*)?(?:(?:[-—–~～至到][ \t]*(?:(?:19|20)?[0-9]{2}))"
+    r"|(?:(?:[/、,，]|和|及|与|以及)[ \t]*(?:19|20)[0-9]{2}[ \t]*年?[ \t]*)+)[ \t]*年?(?![0-9])"
+)
+_PERIOD_LIST_GAP_RE = re.compile(r"[ \t]*(?:,|，|、|和|及|与|(?:and|&))?[ \t]*(?:the[ \t]+)?")
+SERIES_MIN_ROWS = 3
+SERIES_HEADER_CHARS = 40
+_SERIES_IS_RE = re.compile(r"[ \t]*(?:为|是|[:：])?[ \t]*")
+_SERIES_SEP_RE = re.compile(r"[ \t]*[,，、;；][ \t]*")
+_SERIES_HEADER_STOP_RE = re.compile(r"[。；;！？!?\n:：,，]")
+_GLUED_RUN_RE = re.compile(r"[0-9.\-]+")
+_GLUED_ROW_RE = re.compile(
+    r"(?P<y>(?:19|20)[0-9]{2})(?P<sep>[./-])(?P<m>[01][0-9])(?P=sep)(?P<d>[0-3][0-9])"
+)
+_SIGNED_DIGIT_RE = re.compile(r"-[0-9]")
+_HEADER_CELL_RE = re.compile(
+    r"(?P<name>[^()（）0-9%.。，,；;：:\s]{1,16})[(（](?P<unit>[^()（）\s]{1,4})[)）]"
+)
+_HEADER_STOP_RE = re.compile(r"[。；;！？!?\n：:]")
+_DATE_COLUMN_RE = re.compile(r".*(?:日期|时间|交易日)", re.DOTALL)
 
 
 _YEAR_FOLLOWERS = (

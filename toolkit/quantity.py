@@ -78,7 +78,9 @@ class Group(BaseModel):
     """Membership of a list or range: 分别增长19%和38% puts 19% at index 0 and 38% at index 1.
 
     ``kind`` is "respectively" when the text pairs the list with a list of metrics in order
-    (分别 / respectively), "list" for a plain enumeration, "range" for "a to b".
+    (分别 / respectively), "list" for a plain enumeration, "range" for "a to b", "table" for a
+    cell of a table row: ``index`` is its column, ``size`` the number of columns, and ``header``
+    the span of the column's name ("换手率" of a header "日期 当日涨跌幅(%) 换手率(%)").
     """
 
     model_config = ConfigDict(frozen=True)
@@ -87,6 +89,9 @@ class Group(BaseModel):
     kind: str
     index: int
     size: int
+    header: tuple[int, int] | None = Field(
+        default=None, description="Table cells: (start, end) of the column name in the text"
+    )
 
 
 class Quantity(BaseModel):

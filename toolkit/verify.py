@@ -40,7 +40,7 @@ from decimal import Decimal
 from pydantic import BaseModel
 
 from toolkit.compare import is_currency, judge, judge_value, resolve_year
-from toolkit.context import Context, TextLayout, anchors_conflict, describe
+from toolkit.context import Context, TextLayout, describe, stated_for_other_date
 from toolkit.errors import InputError
 from toolkit.lexicon import Lexicon, load_lexicon
 from toolkit.quantity import Kind, Quantity
@@ -71,7 +71,8 @@ DOMINANT_SHARE = 0.8
 _BARE_AMOUNT_PRECISION = Decimal(10) ** 4  # 150万, 166.5亿, "10 million": amounts, not counts
 
 _PLAIN_UNITS = frozenset({"%", "pp", "x"})
-_IDENTIFIER_DIGITS = re.compile(r"(?<![\d.])\d{2,}(?:\.\d+)?(?!\d|\.\d)")
+_IDENTIFIER_DIGITS = re.compile(r"(?<![\d.])(?:\d{2,}(?:\.\d+)?|\d\.\d+)(?!\d|\.\d)")
+_TIME_OF_DAY = re.compile(r"(?<![\d.:：])(?P<h>[01]?\d|2[0-3])[:：](?P<m>[0-5]\d)(?![\d.])")
 _HYPHEN_NAME = re.compile(r"\b[A-Za-z]+[-‐]\d+$")  # searched in the claim up to a digit run
 DURATION_UNITS = frozenset(
     {"years", "months", "weeks", "days", "trading days", "quarters", "hours", "minutes"}
@@ -373,14 +374,24 @@ class PreparedSource:
     def _identifiers(
         self, claim: str, quantities: Sequence[Quantity]
     ) -> list[tuple[str, tuple[int, int] | None, tuple[int, int]]]:
-        """Digit strings of two or more digits that no claim quantity covers: fund codes
-        (516480), ranks (37/219), names (covid-19). Labels such as Q1, H1 or FY2021 (digits
-        glued to letters) are periods, not identifiers. Each comes with where the source writes
-        it (None when it does not) and its span in the claim. A name joined by a hyphen
-        ("covid-19") must occur whole (COVID-19, COVID 19): "covid-91" is not supported by a 91
-        elsewhere."""
+        """Digit strings of two or more digits, or decimals (3.18 of "1.26-3.18g/cm"), that no
+        claim quantity covers: fund codes (516480), ranks (37/219), names (covid-19), times of
+        day (13:31). Labels such as Q1,
+        H1 or FY2021 (digits glued to letters) are periods, not identifiers. Each comes with
+        where the source writes it (None when it does not) and its span in the claim. A name
+        joined by a hyphen ("covid-19") must occur whole (COVID-19, COVID 19): "covid-91" is
+        not supported by a 91 elsewhere; a time must be written as that time (13:31, 13时31分),
+        its two halves elsewhere are no support."""
         spans = [q.span for q in quantities]
         found: list[tuple[str, tuple[int, int] | None, tuple[int, int]]] = []
+        for m in _TIME_OF_DAY.finditer(claim):
+            if any(a <= m.start() and m.end() <= b for a, b in spans):
+                continue
+            hour, minute = int(m.group("h")), m.group("m")
+            pattern = rf"(?<!\d)0?{hour}\s*(?:[:：]\s*{minute}|时\s*{minute}\s*分)(?!\d)"
+            written = re.search(pattern, self.text)
+            found.append((m.group(), None if written is None else written.span(), m.span()))
+            spans.append(m.span())
         for m in _IDENTIFIER_DIGITS.finditer(claim):
             start, end = m.span()
             if any(a <= start and end <= b for a, b in spans):
@@ -468,7 +479,7 @@ class PreparedSource:
     def _relation(self, claim: Context, source: Context) -> str:
         """ "same" metric (and business line), "other", or "unknown" when either side does not
         say: revenue vs 线上营销服务收入 is unknown (total or a segment?), not the same."""
-        if anchors_conflict(claim.anchor, source.anchor):
+        if stated_for_other_date(claim, source):
             return "other"  # the same metric for another month: a table row, not this claim
         if not claim.metrics or not source.metrics:
             return "unknown"
@@ -507,6 +518,9 @@ class PreparedSource:
         scored = self._score(q, ctx)
         same = [s for s in scored if s.relation == "same"]
         unknown = [s for s in scored if s.relation == "unknown"]
+        row = self._row_stated(q, ctx, same)
+        if row is not None:
+            return row
         decided = self._decide(q, ctx, same, may_contradict=True)
         if decided is not None and decided.verdict is Verdict.SUPPORTED:
             return decided
@@ -526,6 +540,38 @@ class PreparedSource:
         if other is not None:
             return self._make(q, Reason.OTHER_METRIC, other, ctx)
         return self._make(q, Reason.NO_CANDIDATE, None, ctx)
+
+    def _row_stated(self, q: Quantity, ctx: Context, same: list[_Scored]) -> NumberCheck | None:
+        """A table row stated for exactly the claim's date decides: a claim "2025年3月，PPI生产资料
+        环比为-0.5%" over a series "…2025年4月为-0.5%，2025年3月为-0.4%…" is refuted by the March
+        row; the same -0.5% written elsewhere (April's, or another line's) does not rescue it,
+        and a loosely dated "3月的-0.4%" does not decide instead of the row. Only fitting
+        same-metric candidates that are table cells (`Group` kind "table", see
+        `toolkit.numbers`) whose row date equals the claim's date (month or day) count;
+        any of them supporting supports, else the best-fitting one's verdict stands."""
+        anchor = ctx.anchor
+        if anchor is None or anchor.month is None or not same or same[0].score <= 0:
+            return None
+        floor = same[0].score * FIT_RATIO
+        rows: list[tuple[int, Reason]] = []
+        for s in same:
+            if s.score < floor:
+                break
+            group = self.quantities[s.index].group
+            row = self.contexts[s.index].anchor
+            if (
+                group is not None
+                and group.kind == "table"
+                and row is not None
+                and (row.year, row.month, row.day) == (anchor.year, anchor.month, anchor.day)
+            ):
+                reason = self._judge(q, s.index)
+                if reason is not None:
+                    rows.append((s.index, reason))
+        if not rows:
+            return None
+        index, reason = next(((i, r) for i, r in rows if _is(r, Verdict.SUPPORTED)), rows[0])
+        return self._make(q, reason, index, ctx)
 
     def _equal_elsewhere(
         self, q: Quantity, ctx: Context, scores: dict[int, float], best: float, claim: str
@@ -557,8 +603,8 @@ class PreparedSource:
             relation = self._relation(ctx, self.contexts[index])
             group = self.quantities[index].group
             # a stated pairing (分别/respectively) or a row of another month is not rescued
-            stated = (group is not None and group.kind == "respectively") or anchors_conflict(
-                ctx.anchor, self.contexts[index].anchor
+            stated = (group is not None and group.kind == "respectively") or (
+                stated_for_other_date(ctx, self.contexts[index])
             )
             fits = score >= best * FIT_RATIO > 0 or _distinctive(q)
             if duration or relation != "other" or (not stated and fits):
@@ -691,6 +737,9 @@ class PreparedSource:
                 if s.period is not None and s.period.year == d.year
             )
             return self._make(q, Reason.EXACT, index, ctx)
+        quarter = self._quarter_end(q)
+        if quarter is not None:
+            return self._make(q, Reason.EXACT, None, ctx, found=quarter)
         written = self._date_written(q)
         if written is not None:
             return self._make(q, Reason.EXACT, None, ctx, found=written)
@@ -703,6 +752,31 @@ class PreparedSource:
             if reason is not None:
                 return self._make(q, reason, s.index, ctx)
         return self._make(q, Reason.NO_CANDIDATE, None, ctx)
+
+    def _quarter_end(self, q: Quantity) -> Quantity | None:
+        """A claim date that ends a quarter ("as of march 31, 2021", "quarter ending june 30,
+        2021") is supported where the source names that quarter of that year ("the first
+        quarter 2021", "2021年第一季度", "Q1 2021", "1Q21"): calls name the quarter, not its
+        last day."""
+        d = q.date
+        if (
+            d is None
+            or d.year is None
+            or d.month not in _QUARTER_END
+            or d.day != _QUARTER_END[d.month]
+        ):
+            return None
+        words = _PART_WORDS[f"Q{d.month // 3}"]
+        year = rf"(?:fiscal\s+)?{d.year}(?!\d)"
+        pattern = (
+            rf"(?i:(?<![a-z0-9])(?:{words})(?:\s+of|\s*,)?\s*{year}"
+            rf"|(?<!\d){d.year}\s*年?\s*(?:{words})"
+            rf"|(?<![a-z0-9]){d.month // 3}Q\s*'?{d.year % 100:02d}(?!\d))"
+        )
+        found = re.search(pattern, self.text)
+        if found is None:
+            return None
+        return q.model_copy(update={"span": found.span(), "text": found.group()})
 
     def _date_written(self, q: Quantity) -> Quantity | None:
         """The claim's date as the source writes it in a notation the extractor does not read
@@ -793,6 +867,9 @@ class PreparedSource:
         if reason is Reason.CONVERTED and q.value == -source.value:
             explain = "the source states it as a loss"
         return f"{said}; source says {_show(source, currency)} at {location} ({explain})"
+
+
+_QUARTER_END = {3: 31, 6: 30, 9: 30, 12: 31}
 
 
 def _is(reason: Reason, verdict: Verdict) -> bool:

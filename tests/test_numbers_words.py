@@ -1,4 +1,5 @@
-"""A negated bound reads the other way: "not exceeding X" is at most X, "no less than X" at least."""
+"""Qualifier and per-unit words: "not exceeding X" is at most X, "no less than X" at least X;
+"$0.89 per common share" is per share."""
 
 import pytest
 
@@ -21,3 +22,17 @@ from toolkit.quantity import Qualifier
 def test_negation_flips_the_bound(text: str, qualifier: Qualifier) -> None:
     (quantity,) = extract_quantities(text)
     assert quantity.qualifier is qualifier
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "$0.89 per common share",
+        "$1.10 per diluted common share",
+        "$0.50 per ordinary share",
+        "$2 per share of common stock",
+    ],
+)
+def test_the_kind_of_share_does_not_hide_that_an_amount_is_per_share(text: str) -> None:
+    (quantity,) = extract_quantities(f"Net income was $60.2 million or {text}.")[1:]
+    assert quantity.per == "share"
