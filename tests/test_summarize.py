@@ -30,6 +30,8 @@ WRONG_EN = "Q1 online marketing services revenue reached 166.5 billion."
 RIGHT_EN = "Q1 online marketing services revenue reached 16.65 billion."
 # Not a power-of-ten slip (which verisum rewrites itself): only the model can fix this one.
 WRONG_VALUE_EN = "Q1 online marketing services revenue reached 15.5 billion."
+# The same wrong value on both sides: no side to translate from, so the repair prompt's job.
+WRONG_VALUE_ZH = "第一季度线上营销服务收入达到155亿。"
 USERS = DraftBullet(
     part=1,
     zh="日均支付用户数同比增长近九倍。",
@@ -76,10 +78,30 @@ def test_a_power_of_ten_slip_is_rewritten_by_verisum_without_asking_the_model() 
     assert not report.dropped
 
 
-def test_a_wrong_value_is_sent_back_with_the_verifiers_reason_and_repaired() -> None:
+def test_a_side_that_fails_is_translated_again_from_the_side_that_verified() -> None:
     llm = FakeLLM(
         [
             draft(DraftBullet(part=1, zh=REVENUE_ZH, en=WRONG_VALUE_EN), USERS),
+            TranslatedItems(items=[TranslatedItem(id="b1", text=RIGHT_EN)]),
+        ]
+    )
+    report = summarize(SAMPLE, doc_id="kuaishou", llm=llm)
+
+    assert [c.prompt for c in llm.calls] == ["summarize@3", "translate@1"]
+    request = llm.calls[1].messages
+    assert "from Simplified Chinese into English" in request[0]["content"]
+    assert f"id: b1\ntext: {REVENUE_ZH}" in request[1]["content"]
+    assert report.bullets[0].en == RIGHT_EN and report.bullets[0].zh == REVENUE_ZH
+    assert report.bullets[0].status is ItemStatus.SUPPORTED
+    (translated,) = report.repairs
+    assert (translated.round, translated.prompt) == (0, "translate@1")
+    assert translated.entries[0].fixed and not report.dropped
+
+
+def test_a_wrong_value_on_both_sides_is_sent_back_with_the_verifiers_reason() -> None:
+    llm = FakeLLM(
+        [
+            draft(DraftBullet(part=1, zh=WRONG_VALUE_ZH, en=WRONG_VALUE_EN), USERS),
             RepairedItems(items=[RepairedItem(id="b1", zh=REVENUE_ZH, en=RIGHT_EN)]),
         ]
     )
@@ -105,9 +127,9 @@ def test_a_wrong_value_is_sent_back_with_the_verifiers_reason_and_repaired() -> 
 
 def test_an_item_still_contradicted_after_the_last_round_is_dropped() -> None:
     still_wrong = "Online marketing revenue was 15.5 billion in Q1."
-    first = RepairedItems(items=[RepairedItem(id="b1", zh=REVENUE_ZH, en=still_wrong)])
+    first = RepairedItems(items=[RepairedItem(id="b1", zh=WRONG_VALUE_ZH, en=still_wrong)])
     llm = FakeLLM(
-        [draft(DraftBullet(part=1, zh=REVENUE_ZH, en=WRONG_VALUE_EN), USERS), first, first]
+        [draft(DraftBullet(part=1, zh=WRONG_VALUE_ZH, en=WRONG_VALUE_EN), USERS), first, first]
     )
     report = summarize(SAMPLE, llm=llm, repair_rounds=3)
 
@@ -295,10 +317,12 @@ def test_the_report_records_hash_model_prompts_usage_and_timings() -> None:
 def test_a_headline_still_wrong_after_repair_is_replaced_by_the_first_kept_bullet() -> None:
     def wrong_headline(model: type[BaseModel], messages: list[dict[str, str]]) -> BaseModel:
         answer = draft(USERS)(model, messages)
-        update = {"headline_zh": REVENUE_ZH, "headline_en": WRONG_VALUE_EN}
+        update = {"headline_zh": WRONG_VALUE_ZH, "headline_en": WRONG_VALUE_EN}
         return answer.model_copy(update=update)
 
-    unchanged = RepairedItems(items=[RepairedItem(id="headline", zh=REVENUE_ZH, en=WRONG_VALUE_EN)])
+    unchanged = RepairedItems(
+        items=[RepairedItem(id="headline", zh=WRONG_VALUE_ZH, en=WRONG_VALUE_EN)]
+    )
     report = summarize(SAMPLE, llm=FakeLLM([wrong_headline, unchanged]))
 
     assert report.headline.en == USERS.en

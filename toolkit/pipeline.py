@@ -522,16 +522,13 @@ class _Pipeline:
         prompt = self.prompts["repair"]
         rounds: list[RepairRound] = []
         if self.options.repair_rounds > 0:
-            rounds += yield from self._translate(work, checked, checker)
-        if self.options.numbers == "free" and self.options.repair_rounds > 0:
-            failing = [(work[i], checked[i]) for i in work if checked[i].problems]
-            rescale, updated, rechecked = rescale_round(failing, checker)
-            if rescale is not None:
-                work.update(updated)
-                checked.update(rechecked)
-                rounds.append(rescale)
-                fixed = sum(entry.fixed for entry in rescale.entries)
-                self._say("repair", f"rescaled {len(updated)} items ({fixed} now verify)")
+            # Round 0, cheapest first: rescale (no model), translate a failing side from a
+            # passing one, rescale what the translation got wrong by 10ⁿ; then the repair prompt.
+            rounds += self._rescale(work, checked, checker)
+            translated = yield from self._translate(work, checked, checker)
+            if translated:
+                rounds += translated
+                rounds += self._rescale(work, checked, checker)
         for number in range(1, self.options.repair_rounds + 1):
             failing = [(work[i], checked[i]) for i in work if checked[i].problems]
             if not failing:
@@ -584,11 +581,27 @@ class _Pipeline:
                 break
         return rounds
 
+    def _rescale(
+        self, work: dict[str, WorkItem], checked: dict[str, Item], checker: ItemChecker
+    ) -> list[RepairRound]:
+        """`toolkit.rescale` on the failing items (free mode: grounded numbers are verisum's)."""
+        if self.options.numbers != "free":
+            return []
+        failing = [(work[i], checked[i]) for i in work if checked[i].problems]
+        rescale, updated, rechecked = rescale_round(failing, checker)
+        if rescale is None:
+            return []
+        work.update(updated)
+        checked.update(rechecked)
+        fixed = sum(entry.fixed for entry in rescale.entries)
+        self._say("repair", f"rescaled {len(updated)} items ({fixed} now verify)")
+        return [rescale]
+
     def _translate(
         self, work: dict[str, WorkItem], checked: dict[str, Item], checker: ItemChecker
     ) -> Generator[list[LLMRequest], list[Outcome], list[RepairRound]]:
-        """Round 0, before rescale: a side in the wrong language, translated from the other side
-        (`toolkit.translate`); one call per direction that has such items."""
+        """Round 0: a side with problems of its own, translated from the other side, which has
+        none (`toolkit.translate`); one call per direction that has such items."""
         prompt = self.prompts["translate"]
         rounds: list[RepairRound] = []
         for target in ("zh", "en"):

@@ -1,13 +1,15 @@
-"""Translate step: a side written in the wrong language is translated from the other side.
+"""Translate step: a side that fails is derived again from the other side, which passed.
 
 Given an English call, the embedded 1.5B model copies the English source into the zh fields
-as well (measured on ECTSum ARR_q4_2020: every one of 11 items, in two runs), and the repair
-prompt, which asks for everything at once, did not change that. Nor did a worked English example
-in the summary prompt: the model then copied the example's shape and invented its growth
-figures (first-answer precision 1.000 → 0.524 on the same call). Translating one sentence is a
-task this model does; so the items whose zh (or en) side is not in its language go to a
-translation prompt with their other side, and come back to be checked like any answer: the
-verifier checks the translated numbers, and round 0's rescale fixes a 10× slip in them.
+as well (measured on ECTSum ARR_q4_2020: every one of 11 items, in two runs), and when it does
+write Chinese it gets the conversions wrong ("$395 million" → "395亿元"), while the English side,
+close to the source, verifies. The repair prompt, which asks for everything at once, fixed none
+of these; a worked English example in the summary prompt made the model copy the example's
+shape and invent growth figures (first-answer precision 1.000 → 0.524 on the same call).
+Translating one sentence is a task this model does. So an item whose zh side has problems of
+its own (wrong language, numbers that do not verify) while its en side has none gets its zh side
+translated from the en side — and the other way round — and comes back to be checked like any
+answer: the verifier checks the translated numbers, and round 0's rescale fixes a 10× slip.
 
 Example::
 
@@ -20,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
-from toolkit.checks import WRONG_LANGUAGE, WorkItem
+from toolkit.checks import WorkItem
 from toolkit.drafts import TranslatedItems
 from toolkit.prompts import Prompt
 from toolkit.summary import Item
@@ -32,14 +34,21 @@ OTHER: dict[Side, Side] = {"zh": "en", "en": "zh"}
 def needing(
     target: Side, work: Mapping[str, WorkItem], checked: Mapping[str, Item]
 ) -> list[tuple[WorkItem, Item]]:
-    """The items whose ``target`` side is in the wrong language while the other side is not
-    (with both sides wrong there is nothing to translate from: that is the repair's job)."""
-    wrong, other = WRONG_LANGUAGE[target], WRONG_LANGUAGE[OTHER[target]]
-    return [
-        (work[i], checked[i])
-        for i in work
-        if wrong in checked[i].problems and other not in checked[i].problems
-    ]
+    """The items whose ``target`` side has a problem of its own (wrong language, or a number
+    that does not verify) while the other side has none: the other side is then the better
+    text to derive it from. With problems on both sides there is nothing sound to translate
+    from, and a mere zh/en mismatch of two verified sides has no side to prefer: those are the
+    repair prompt's job."""
+    source = OTHER[target]
+    chosen: list[tuple[WorkItem, Item]] = []
+    for key, item in checked.items():
+        if key not in work:
+            continue
+        own = [p for p in item.problems if p.startswith(f"{target}:")]
+        theirs = [p for p in item.problems if p.startswith(f"{source}:")]
+        if own and not theirs:
+            chosen.append((work[key], item))
+    return chosen
 
 
 def translate_messages(
