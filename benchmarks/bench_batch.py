@@ -1,6 +1,7 @@
 """Batch throughput against a fake OpenAI-compatible endpoint that answers after 200 ms.
 
-Run: ``.venv/bin/python benchmarks/bench_batch.py [--quick] [--overhead] [--memo-prompts]``.
+Run: ``.venv/bin/python benchmarks/bench_batch.py [--quick] [--workers N] [--only 500x32]``
+(or ``--overhead``).
 
 The fake server (``tests/fake_batch_api.py``, a separate process on 127.0.0.1, so its CPU is not
 counted as verisum's) answers every chat request with a valid summary of the sample transcript
@@ -11,10 +12,15 @@ run:
 
 * wall time, the ideal ``N × 0.2 s / concurrency`` and the efficiency ideal/wall (target ≥ 0.85
   at concurrency 32);
-* verisum's own CPU time per document (the child's CPU after imports: extraction, the
-  pipeline, verification, the HTTP client, the response cache and the output files; target
-  ≤ 20 ms);
-* the child's peak RSS, to show memory does not grow with N (the same concurrency at two sizes);
+* the worker processes used (``--workers``, default: the library's choice, see
+  `toolkit.batch_workers.default_workers`);
+* verisum's own CPU time per document (the child's CPU after imports plus that of its worker
+  processes, which are forked after the imports: extraction, the pipeline, verification, the
+  HTTP client, the response cache and the output files; target ≤ 20 ms), and the parent's share
+  of it (reading inputs, resume checks, coordination);
+* the peak RSS of the child and of its largest worker, to show memory does not grow with N
+  (the same concurrency at two sizes);
+* the 1-minute load average before each run (the machine may be shared: a busy core shows);
 * the second run: wall time and model requests the server received (target 0);
 * the batch layer's own share: CPU per document of `summarize_many` minus that of calling
   `asummarize` in a plain loop on the same documents, both with `FakeLLM` (no HTTP): what the
@@ -22,10 +28,10 @@ run:
 
 Concurrency 1 uses 50 documents instead of 500 (500 would take 100 s by construction).
 
-``--memo-prompts`` is a what-if, not the shipped behaviour: the child memoizes
-``toolkit.pipeline.load_prompt`` (which re-parses the prompt templates for every document, about
-half of the pipeline's CPU; asked of the pipeline's owner as R1 in .scratch/batch-requests.md)
-to show what the batch layer reaches once that lands.
+What bounds the efficiency: finishing 32 documents every 0.2 s is 160 documents/s; at ``c`` ms
+of CPU per document (verisum's plus the fake server's, both printed) ``k`` cores manage at most
+``1000·k/c`` documents/s, so the best efficiency is ``1000·k / (c·160)`` — printed as "CPU
+bound" with all of the machine's cores, an upper bound (another job on them lowers it).
 """
 
 from __future__ import annotations
@@ -49,37 +55,57 @@ QUICK = [(20, 1), (200, 8), (200, 32)]
 ROUNDS = 4
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _cache_without_fsync() -> None:
+    """What-if (not shipped): the response cache with ``PRAGMA synchronous=NORMAL`` — in WAL
+    mode a commit then survives a crash of the process but does not wait for the disk (3.5 ms
+    of blocked event loop per answer here; asked in .scratch/perf2-requests.md)."""
+    import toolkit.cache
+
+    original = toolkit.cache.ResponseCache.__init__
+
+    def init(self: toolkit.cache.ResponseCache, directory: Path) -> None:
+        original(self, directory)
+        self._db.execute("PRAGMA synchronous=NORMAL")
+
+    toolkit.cache.ResponseCache.__init__ = init  # type: ignore[method-assign]
+
+
 def child(args: argparse.Namespace) -> None:
     """One batch run in this process; prints a JSON line of measurements."""
     from toolkit.batch import summarize_many
     from toolkit.settings import Settings
 
-    if args.memo_prompts:
-        import functools
-
-        import toolkit.pipeline
-
-        toolkit.pipeline.load_prompt = functools.lru_cache(maxsize=None)(  # type: ignore[assignment]
-            toolkit.pipeline.load_prompt
-        )
-
+    if args.what_if_cache_sync_normal:
+        _cache_without_fsync()
     settings = Settings(openai_base_url=args.base_url, cache_dir=Path(args.cache))
-    cpu0, wall0 = time.process_time(), time.perf_counter()
+    cpu0, kids0, wall0 = time.process_time(), _children_cpu(), time.perf_counter()
     result = summarize_many(
         args.input,
         out=args.out,
         settings=settings,
         concurrency=args.concurrency,
         handle_signals=False,
+        workers=args.workers,
     )
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    workers_cpu = _children_cpu() - kids0  # the worker processes, reaped when the run closed
     rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    worker_rss_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    run = json.loads((Path(args.out) / "run.json").read_text(encoding="utf-8"))
     print(
         json.dumps(
             {
                 "wall": wall,
-                "cpu": cpu,
+                "cpu": cpu + workers_cpu,
+                "parent_cpu": cpu,
+                "workers": run["options"].get("workers", 1),
                 "rss_mib": rss_kib / 1024,
+                "worker_rss_mib": worker_rss_kib / 1024,
                 "succeeded": result.counts.succeeded,
                 "resumed": result.counts.resumed,
                 "failed": result.counts.failed,
@@ -126,6 +152,15 @@ def layer_overhead(text: str, count: int = 100) -> tuple[float, float]:
     return loop_ms, batch_ms
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds of process ``pid`` so far (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def stats(base_url: str) -> dict[str, int]:
     root = base_url.removesuffix("/v1")
     with urllib.request.urlopen(f"{root}/stats", timeout=10) as response:
@@ -134,7 +169,13 @@ def stats(base_url: str) -> dict[str, int]:
 
 
 def run_child(
-    base_url: str, input_path: Path, out: Path, cache: Path, concurrency: int, memo: bool
+    base_url: str,
+    input_path: Path,
+    out: Path,
+    cache: Path,
+    concurrency: int,
+    workers: int | None,
+    what_if: bool = False,
 ) -> dict[str, float]:
     command = [
         sys.executable,
@@ -150,7 +191,8 @@ def run_child(
         str(cache),
         "--concurrency",
         str(concurrency),
-        *(["--memo-prompts"] if memo else []),
+        *(["--workers", str(workers)] if workers is not None else []),
+        *(["--what-if-cache-sync-normal"] if what_if else []),
     ]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VERISUM_", "OPENAI_"))}
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
@@ -168,7 +210,11 @@ def main() -> None:
     parser.add_argument("--out")
     parser.add_argument("--cache")
     parser.add_argument("--concurrency", type=int, default=1)
-    parser.add_argument("--memo-prompts", action="store_true", help="what-if: see the docstring")
+    parser.add_argument("--workers", type=int, default=None, help="worker processes per run")
+    parser.add_argument("--only", nargs="+", default=None, help="configurations like 500x32")
+    parser.add_argument(
+        "--what-if-cache-sync-normal", action="store_true", help="see _cache_without_fsync"
+    )
     parser.add_argument("--overhead", action="store_true", help="only the batch layer's share")
     args = parser.parse_args()
     if args.child:
@@ -193,17 +239,24 @@ def main() -> None:
         assert server.stdout is not None
         port = int(server.stdout.readline().split()[1])
         base_url = f"http://127.0.0.1:{port}/v1"
+        cores = os.cpu_count() or 1
         print(
             f"fake endpoint {base_url}, {DELAY * 1000:.0f} ms per answer; sample transcript "
-            f"{len(text)} chars; {os.cpu_count()} CPUs"
-            + ("; WHAT-IF: prompts memoized (R1)" if args.memo_prompts else "")
+            f"{len(text)} chars; {cores} CPUs"
+            + ("; WHAT-IF: cache synchronous=NORMAL" if args.what_if_cache_sync_normal else "")
         )
         header = (
-            f"{'docs':>5} {'conc':>4} {'wall s':>7} {'ideal s':>7} {'effic.':>6} "
-            f"{'CPU ms/doc':>10} {'RSS MiB':>7} {'2nd run s':>9} {'2nd calls':>9}"
+            f"{'docs':>5} {'conc':>4} {'wrk':>3} {'load':>4} {'wall s':>7} {'ideal s':>7} "
+            f"{'effic.':>6} {'CPU bound':>9} {'CPU ms/doc':>10} {'parent':>6} {'server':>6} "
+            f"{'RSS MiB':>7} "
+            f"{'wrk RSS':>7} {'2nd run s':>9} {'2nd calls':>9}"
         )
         print(header)
-        for count, concurrency in QUICK if args.quick else CONFIGS:
+        configs = QUICK if args.quick else CONFIGS
+        if args.only:
+            configs = [(int(a), int(b)) for a, b in (c.split("x") for c in args.only)]
+        for count, concurrency in configs:
+            load = os.getloadavg()[0]
             with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
                 folder = Path(tmp)
                 source = folder / "docs.jsonl"
@@ -212,17 +265,27 @@ def main() -> None:
                         row = {"id": f"doc-{n:05d}", "text": f"第{n}号文件\n{text}"}
                         handle.write(json.dumps(row, ensure_ascii=False) + "\n")
                 out, cache = folder / "out", folder / "cache"
-                memo = args.memo_prompts
-                first = run_child(base_url, source, out, cache, concurrency, memo)
+                what_if = args.what_if_cache_sync_normal
+                server_cpu0 = process_cpu(server.pid)
+                first = run_child(base_url, source, out, cache, concurrency, args.workers, what_if)
+                server_ms = (process_cpu(server.pid) - server_cpu0) / count * 1000
                 before = stats(base_url)["chat_requests"]
-                second = run_child(base_url, source, out, cache, concurrency, memo)
+                second = run_child(base_url, source, out, cache, concurrency, args.workers, what_if)
                 calls = stats(base_url)["chat_requests"] - before
             assert first["succeeded"] == count, first
             ideal = count * DELAY / concurrency
+            cpu_ms = first["cpu"] / count * 1000
+            # The best efficiency the cores allow: verisum's and the fake server's CPU per
+            # document against the 160 documents/s that concurrency 32 at 200 ms asks for.
+            bound = min(1.0, 1000 * cores / ((cpu_ms + server_ms) * concurrency / DELAY))
+            worker_rss = f"{first['worker_rss_mib']:.0f}" if first["workers"] > 1 else "-"
             print(
-                f"{count:>5} {concurrency:>4} {first['wall']:>7.2f} {ideal:>7.2f} "
-                f"{ideal / first['wall']:>6.2f} {first['cpu'] / count * 1000:>10.1f} "
-                f"{first['rss_mib']:>7.0f} {second['wall']:>9.2f} {calls:>9}"
+                f"{count:>5} {concurrency:>4} {first['workers']:>3.0f} {load:>4.1f} "
+                f"{first['wall']:>7.2f} {ideal:>7.2f} {ideal / first['wall']:>6.2f} "
+                f"{bound:>9.2f} {cpu_ms:>10.1f} {first['parent_cpu'] / count * 1000:>6.1f} "
+                f"{server_ms:>6.1f} "
+                f"{first['rss_mib']:>7.0f} {worker_rss:>7} "
+                f"{second['wall']:>9.2f} {calls:>9}"
             )
     finally:
         server.terminate()

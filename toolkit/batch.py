@@ -7,6 +7,10 @@ summarize``). Around it, this module adds what a long batch needs:
   embedded model — one server on two cores — and 16 against a hosted endpoint, or the
   ``VERISUM_CONCURRENCY`` you set); the client's request semaphore is raised to match, and every
   HTTP attempt passes one shared `AdaptiveLimiter` (RPM/TPM, slowing down on 429s);
+* **worker processes** (`toolkit.batch_workers`): with ``workers`` > 1 the documents in flight
+  are shared by that many forked processes, each an event loop with its own paced client, so a
+  batch uses more than one core; this process keeps the inputs, resume checks, retries, counts,
+  ``errors.jsonl``, ``run.json``, progress and signals;
 * **streaming**: inputs are read one at a time (`toolkit.inputs`) and reports are written as they
   finish, never kept, so memory does not grow with the number of documents;
 * **atomic outputs and resume** (`toolkit.batch_output`): ``DIR/<id>.json`` appears whole or not
@@ -52,17 +56,21 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from toolkit import batch_workers
 from toolkit.batch_client import PacedLLMClient
 from toolkit.batch_output import OutputDir, file_name
-from toolkit.errors import ConfigError, InputError, LLMUnavailable, VerisumError
+from toolkit.batch_workers import (
+    JobOptions,
+    Outcome,
+    WorkerPool,
+    default_workers,
+    dump_meta,
+    run_one,
+)
+from toolkit.errors import ConfigError, InputError
 from toolkit.inputs import Document, InputProblem, InputSet, documents_from, open_inputs
 from toolkit.llm import StructuredLLM
-from toolkit.pipeline import (
-    DEFAULT_NUMBERS,
-    DEFAULT_REPAIR_ROUNDS,
-    asummarize,
-    partial_of,
-)
+from toolkit.pipeline import DEFAULT_NUMBERS, DEFAULT_REPAIR_ROUNDS, PROMPTS
 from toolkit.prompts import load_prompt
 from toolkit.ratelimit import AdaptiveLimiter
 from toolkit.settings import Settings, load_settings
@@ -71,9 +79,6 @@ from toolkit.usage import Usage
 
 Engine = Literal["live", "openai-batch"]
 Status = Literal["running", "finished", "interrupted"]
-# The prompts the pipeline loads (toolkit/pipeline.py `_Pipeline.prompts`); see R2 in
-# .scratch/batch-requests.md for a public list.
-PIPELINE_PROMPTS = ("summarize", "summarize_map", "summarize_reduce", "repair")
 HOSTED_CONCURRENCY = 16
 LOCAL_CONCURRENCY = 1
 DOC_ATTEMPTS = 2
@@ -185,6 +190,7 @@ class BatchOptions:
     handle_signals: bool = True
     progress: ProgressSink | None = None
     log: Callable[[str], None] | None = None
+    workers: int | None = None
 
 
 # ---------------------------------------------------------------------- public API
@@ -211,6 +217,7 @@ async def asummarize_many(
     progress: ProgressSink | None = None,
     log: Callable[[str], None] | None = None,
     limiter: AdaptiveLimiter | None = None,
+    workers: int | None = None,
 ) -> BatchResult:
     """Summarize every document of ``docs`` into the folder ``out`` (see the module docstring).
 
@@ -220,7 +227,10 @@ async def asummarize_many(
     it is used as given (no pacing) and left open. ``limiter`` replaces the one built from
     ``rpm``/``tpm`` (e.g. to share one across runs, or to change its floor).
     ``engine="openai-batch"`` sends the requests through the provider's Batch API instead
-    (`toolkit.openai_batch`).
+    (`toolkit.openai_batch`). ``workers`` processes share the documents in flight
+    (`toolkit.batch_workers`; default: one per core up to 4 against an endpoint when
+    ``concurrency`` is 8 or more, else 1; always 1 with ``llm``, ``limiter``, the embedded model
+    or the Batch API engine, which are objects of this process).
     """
     # The imports' ~89,000 objects live for the whole run: stop rescanning them in every gen-2
     # collection (measured: GC time 2.6-3.8 -> 1.1-1.4 ms per document at concurrency 32).
@@ -241,6 +251,7 @@ async def asummarize_many(
         handle_signals=handle_signals,
         progress=progress,
         log=log,
+        workers=workers,
     )
     run = _Run(inputs, Path(out), settings, llm, options, limiter)
     return await run.execute()
@@ -263,7 +274,7 @@ def summarize_many(
 def current_prompt_refs() -> dict[str, str]:
     """``id -> id@version`` of the pipeline's prompts and their partials as they are now."""
     refs: dict[str, str] = {}
-    for name in PIPELINE_PROMPTS:
+    for name in PROMPTS:
         for ref in load_prompt(name).refs:
             refs[ref.split("@", 1)[0]] = ref
     return refs
@@ -338,6 +349,9 @@ class _Run:
         self.settings = settings if settings is not None else load_settings()
         self.limiter = limiter or AdaptiveLimiter(rpm=options.rpm, tpm=options.tpm)
         self.concurrency = self._concurrency()
+        self.workers = self._workers(llm is not None, limiter is not None)
+        self.pool: WorkerPool | None = None
+        self._pool_lock = asyncio.Lock()
         self.external_llm = llm
         self.llm: StructuredLLM | None = llm
         self.prompts = current_prompt_refs()
@@ -355,6 +369,7 @@ class _Run:
         self.breaker_open: str | None = None
         self.breaker = options.breaker or max(4, self.concurrency)
         self.started = time.monotonic()
+        self.started_cpu = time.process_time()
         self.started_at = _now()
         self.total: int | None = None
         self.engine_state: dict[str, Any] = {}
@@ -367,6 +382,29 @@ class _Run:
                 raise ConfigError("--concurrency must be at least 1")
             return chosen
         return default_concurrency(self.settings, self.options.engine)
+
+    def _workers(self, own_llm: bool, own_limiter: bool) -> int:
+        chosen = self.options.workers
+        objects = own_llm or own_limiter or self.options.engine != "live"
+        local = self.settings.resolved_backend == "local"
+        if chosen is None:
+            if objects or local:
+                return 1
+            return default_workers(self.concurrency, self.settings.resolved_backend)
+        if chosen < 1:
+            raise ConfigError("--workers must be at least 1")
+        if chosen > 1 and not batch_workers.SUPPORTED:
+            raise ConfigError("--workers > 1 needs a POSIX system (Linux, macOS)")
+        if chosen > 1 and local:
+            raise ConfigError(
+                "--workers > 1 needs an OpenAI-compatible endpoint: the embedded model is one "
+                "server on this machine's cores"
+            )
+        if chosen > 1 and objects:
+            raise ConfigError(
+                "workers > 1 cannot share a given llm or limiter, nor the Batch API engine"
+            )
+        return min(chosen, self.concurrency)
 
     # ------------------------------------------------------------------ driver
 
@@ -397,6 +435,10 @@ class _Run:
                     engine_task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await engine_task
+                if self.pool is not None:
+                    if self.abandoning:
+                        self.pool.abandon()
+                    await self.pool.close()
                 if owned and self.llm is not None:
                     await asyncio.to_thread(self.llm.close)
             self.out.assemble(name for _, name in sorted(self.done_names))
@@ -475,43 +517,77 @@ class _Run:
                 self._fail(doc.id, doc.source, "LLMUnavailable", self.breaker_open, attempts)
                 return
             attempts += 1
-            try:
-                report = await asummarize(
-                    text,
-                    doc_id=doc.id,
-                    llm=self.llm,
-                    numbers=self.options.numbers,
-                    repair_rounds=self.options.repair_rounds,
-                    keep_unsupported=self.options.keep_unsupported,
-                    doc_date=doc.doc_date,
-                )
-            except LLMUnavailable as exc:
+            outcome = await self._attempt(text, doc, name, dump_meta(key, doc.source, attempts))
+            if outcome.ok:
+                break
+            if outcome.unavailable:
                 retry = attempts < self.options.doc_attempts and not self.stopping
                 if retry and self.breaker_open is None:
                     await asyncio.sleep(RETRY_PAUSE)
                     continue
-                self._unavailable(str(exc))
-                self._keep_partial(name, exc)
-                self._fail(doc.id, doc.source, _error_type(exc), str(exc), attempts)
-                return
-            except VerisumError as exc:
-                self._keep_partial(name, exc)
-                self._fail(doc.id, doc.source, _error_type(exc), str(exc), attempts)
-                return
-            break
+                self._unavailable(outcome.message)
+            if outcome.partial is not None:
+                self.out.write_partial(name, outcome.partial)
+            tries = 1 if outcome.bug else attempts
+            self._fail(doc.id, doc.source, outcome.kind, outcome.message, tries)
+            return
         self.unavailable_streak = 0
-        # The report serialized by pydantic-core, the batch object spliced in as its last key
-        # (a third of the cost of model_dump + json.dumps).
-        meta = json.dumps({**key, "source": doc.source, "attempts": attempts}, ensure_ascii=False)
-        body = report.model_dump_json().encode("utf-8")
-        self.out.write_doc(name, body[:-1] + b',"batch":' + meta.encode("utf-8") + b"}")
-        self.usage = self.usage + report.usage
+        if outcome.usage is not None:
+            self.usage = self.usage + outcome.usage
         self.counts.succeeded += 1
-        if report.usage.calls == 0 and report.usage.cached_calls > 0:
+        if outcome.cached:
             self.counts.cached += 1
-        self._succeeded(
-            index, name, {"final": report.final.model_dump(), "draft": report.draft.model_dump()}
+        self._succeeded(index, name, {"final": outcome.final, "draft": outcome.draft})
+
+    async def _attempt(self, text: str, doc: Document, name: str, meta: bytes) -> Outcome:
+        """One try at one document: in this process, or in a worker process."""
+        if self.workers > 1 and self.external_llm is None:
+            pool = await self._worker_pool()
+            if pool is not None:
+                return await pool.summarize(
+                    text, doc_id=doc.id, doc_date=doc.doc_date, name=name, meta=meta
+                )
+        assert self.llm is not None
+        return await run_one(
+            self.llm,
+            self.out,
+            text,
+            doc_id=doc.id,
+            doc_date=doc.doc_date,
+            name=name,
+            meta=meta,
+            options=self._job_options(),
         )
+
+    def _job_options(self) -> JobOptions:
+        o = self.options
+        return JobOptions(o.numbers, o.repair_rounds, o.keep_unsupported)
+
+    async def _worker_pool(self) -> WorkerPool | None:
+        """The worker processes, started when the first document needs the model (a resumed
+        run that has nothing left to do never forks); None when they could not be started
+        (the run then goes on in this process)."""
+        async with self._pool_lock:
+            if self.pool is None and self.workers > 1:
+                pool = WorkerPool(
+                    count=self.workers,
+                    concurrency=self.concurrency,
+                    settings=self.settings,
+                    out=self.out.root,
+                    options=self._job_options(),
+                    rpm=self.options.rpm,
+                    tpm=self.options.tpm,
+                    close_fds=self.out.fds(),
+                )
+                try:
+                    await pool.start()
+                except OSError as exc:  # fork refused: out of processes or memory
+                    await pool.close()
+                    self.workers = 1
+                    self._say(f"could not start worker processes ({exc}); going on in this one")
+                    return None
+                self.pool = pool
+            return self.pool
 
     # ------------------------------------------------------------------ bookkeeping
 
@@ -575,11 +651,6 @@ class _Run:
                 "recording the rest as not sent"
             )
 
-    def _keep_partial(self, name: str, exc: BaseException) -> None:
-        partial = partial_of(exc)
-        if partial is not None and (partial.notes or partial.draft is not None):
-            self.out.write_partial(name, partial.model_dump(mode="json"))
-
     # ------------------------------------------------------------------ signals
 
     def _install_signals(self) -> Callable[[], None]:
@@ -616,6 +687,8 @@ class _Run:
             self._say(f"abandoning {len(self.in_flight)} documents in flight")
             for task in list(self.in_flight):
                 task.cancel()
+            if self.pool is not None:
+                self.pool.abandon()
 
     # ------------------------------------------------------------------ reporting
 
@@ -647,13 +720,19 @@ class _Run:
     def _write_run(self, status: Status) -> None:
         model = self.llm.model_name if self.llm is not None else self.settings.resolved_model
         endpoint = self.llm.endpoint if self.llm is not None else self.settings.endpoint
-        stats = self.limiter.stats()
+        stats = self.pool.stats() if self.pool is not None else self.limiter.stats()
         data: dict[str, Any] = {
             "status": status,
             "engine": self.options.engine,
             "started": self.started_at,
             "finished": _now() if status != "running" else None,
             "wall_seconds": round(time.monotonic() - self.started, 3),
+            # CPU of this process since the run began, and of the worker processes (reported
+            # when they close): divided by the documents, verisum's own cost per document.
+            "cpu_seconds": {
+                "parent": round(time.process_time() - self.started_cpu, 3),
+                "workers": round(self.pool.cpu_seconds, 3) if self.pool is not None else 0.0,
+            },
             "inputs": {
                 "spec": self.inputs.spec,
                 "kind": self.inputs.kind,
@@ -672,6 +751,7 @@ class _Run:
                 "tpm": self.options.tpm,
                 "doc_attempts": self.options.doc_attempts,
                 "breaker": self.breaker,
+                "workers": self.workers,
             },
             "settings": public_settings(self.settings),
             "counts": self.counts.model_dump(),
@@ -706,14 +786,6 @@ class _Run:
             precision=self.precision,
             wall_seconds=round(time.monotonic() - self.started, 3),
         )
-
-
-def _error_type(exc: VerisumError) -> str:
-    """The public error class name (PartialOutputInvalid → LLMOutputInvalid)."""
-    for cls in type(exc).__mro__:
-        if cls.__module__ == "toolkit.errors":
-            return cls.__name__
-    return type(exc).__name__
 
 
 def report_of(data: dict[str, Any]) -> SummaryReport:

@@ -105,6 +105,10 @@ class OutputDir:
             self._lock.close()
             self._lock = None
 
+    def fds(self) -> tuple[int, ...]:
+        """The descriptors this object holds open (a forked worker closes its copies)."""
+        return tuple(f.fileno() for f in (self._lock, self._errors) if f is not None)
+
     # ------------------------------------------------------------------ per document
 
     def doc_path(self, name: str) -> Path:

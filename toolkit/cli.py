@@ -503,6 +503,13 @@ def summarize_command(
     help="documents in flight [default: 1 for the embedded model, 16 hosted, or "
     "VERISUM_CONCURRENCY]",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="processes sharing the documents in flight [default: 1 for the embedded model; "
+    "hosted: one per core up to 4, one per 8 documents in flight]",
+)
 @click.option("--limit", type=click.IntRange(1), default=None, help="only the first K documents")
 @click.option(
     "--numbers",
@@ -536,6 +543,7 @@ def batch_command(
     input_spec: str,
     out_dir: Path,
     concurrency: int | None,
+    workers: int | None,
     limit: int | None,
     numbers: str | None,
     keep_unsupported: bool,
@@ -571,6 +579,7 @@ def batch_command(
             repair_rounds=repair_rounds,
             keep_unsupported=keep_unsupported,
             concurrency=concurrency,
+            workers=workers,
             limit=limit,
             rpm=rpm,
             tpm=tpm,

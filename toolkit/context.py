@@ -67,6 +67,15 @@ _CLAUSE_END = re.compile(r"[，、：（）()\[\]【】\"“”]|,(?!\d{3})|(?<!
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _WORD = re.compile(r"[A-Za-z][A-Za-z&'\-]*")
 _DIGIT = re.compile(r"[0-9]")
+_OR_ALTERNATIVE = re.compile(r"[ \t]*,?[ \t]*or[ \t]+")
+_OF_METRIC = re.compile(
+    r"(?:[ \t]+[A-Za-z][A-Za-z'-]*){0,3}?[ \t]+(?i:in|of)(?:[ \t]+[A-Za-z][A-Za-z&'-]*){0,3}[ \t]+"
+)
+"""English names a number's metric after it with "in"/"of": "$1.85 billion in gross debt", "a 10%
+year-over-year increase in home closing revenue": the metric word then is the number's own (full
+weight), and for the next number it is the previous number's ("$1.61 billion in cash and $1.85
+billion in gross debt": cash is not the debt's). At most three words on either side of the
+preposition, no digits or punctuation between."""
 
 
 @dataclass
@@ -282,6 +291,21 @@ def _describe_one(
             next_q_start = min(clause_end, sorted_starts[j])
             break
         j += 1
+    # "$47 million or $0.08 per diluted share of merger-related expenses": one amount said two
+    # ways; the words after the second are the first's too
+    of_from = end
+    if (
+        j < len(sorted_q)
+        and next_q_start == sorted_starts[j]
+        and _OR_ALTERNATIVE.fullmatch(text, end, sorted_starts[j])
+    ):
+        alternative = sorted_q[j]
+        of_from = alternative.span[1]
+        next_q_start = clause_end
+        for k2 in range(j + 1, len(sorted_starts)):
+            if sorted_starts[k2] >= of_from:
+                next_q_start = min(clause_end, sorted_starts[k2])
+                break
 
     metric_weights: dict[str, float] = {}
     segment_weights: dict[str, float] = {}
@@ -292,10 +316,16 @@ def _describe_one(
         for m in matches:
             if after:
                 weight = level * AFTER_NUMBER * _decay(m.start - end)
+                if _OF_METRIC.fullmatch(text, end, m.start) or (
+                    of_from > end and _OF_METRIC.fullmatch(text, of_from, m.start)
+                ):
+                    weight = level  # "$1.85 billion in gross debt", "10% increase in revenue"
             else:
                 weight = level * _decay(start - m.end)
-                if m.end <= prev_q_end:
-                    weight *= BEHIND_OTHER_NUMBER
+                if m.end <= prev_q_end or (
+                    prev_q_end >= 0 and _OF_METRIC.fullmatch(text, prev_q_end, m.start)
+                ):
+                    weight *= BEHIND_OTHER_NUMBER  # "$1.61 billion in cash and $1.85 billion"
             if m.start < end and m.end > start:  # the unit word of the number itself
                 weight = level
             for concept, metric, segment in named(m.concept):

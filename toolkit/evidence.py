@@ -22,6 +22,7 @@ Example::
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 
 from rapidfuzz import fuzz
@@ -33,13 +34,26 @@ DEFAULT_THRESHOLD = 0.85
 MIN_FUZZY_CHARS = 8
 
 
+# Runs of the characters `_Compact` keeps: ``[^\W_]`` is exactly where ``str.isalnum()`` is true
+# (checked over every code point), plus ``.`` and ``%``.
+_KEPT = re.compile(r"[^\W_]+|[.%]+")
+
+
 class _Compact:
     """A text with whitespace and punctuation removed, and each kept char's index in the text."""
 
     def __init__(self, text: str) -> None:
-        kept = [(i, ch.lower()) for i, ch in enumerate(text) if ch.isalnum() or ch in ".%"]
-        self.text = "".join(ch for _, ch in kept)
-        self.index = [i for i, _ in kept]
+        # Whole runs at C speed rather than a Python test per character (0.98 -> 0.40 ms on the
+        # sample transcript; every document's verification builds one).
+        parts: list[str] = []
+        index: list[int] = []
+        for match in _KEPT.finditer(text):
+            parts.append(match.group())
+            index.extend(range(match.start(), match.end()))
+        kept = "".join(parts)
+        # str.lower() of a whole string treats a word-final Σ specially; char by char it does not.
+        self.text = kept.lower() if "Σ" not in kept else "".join(map(str.lower, kept))
+        self.index = index
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The (start, end) in the full text covering compact chars [start, end)."""

@@ -25,7 +25,7 @@ import re
 import tomllib
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -481,6 +481,8 @@ _RANGE_FROM_RE = re.compile(r"(?<![A-Za-z])(?i:range[sd]?|ranging)[ \t]+(?i:from
 _BETWEEN_RE = re.compile(r"(?:(?i:between)|介于|在)[ \t]*\Z")
 _FROM_RE = re.compile(r"(?:(?i:from)|从|由)[ \t]*\Z")
 _BY_RE = re.compile(r"(?<![A-Za-z])(?i:by)[ \t]*\Z")
+_SLASH_LIST_RE = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?(?:/[+-]?[0-9]+(?:\.[0-9]+)?)+")
+_SLASH_MEMBER_RE = re.compile(r"(?P<s>[+-]?)(?P<n>(?P<i>[0-9]+)(?:\.(?P<f>[0-9]+))?)")
 _LIST_GAP_RE = re.compile(r"[ \t]*(?P<sep>[,，、/])?[ \t]*(?P<and>和|与|及|以及|(?i:and)|&)?[ \t]*")
 _RESPECTIVELY_AFTER_RE = re.compile(r"[^。.;；!?！？\n]{0,60}?(?<![A-Za-z])(?i:respectively)")
 _OR_GAP_RE = re.compile(r"[ \t]*,?[ \t]*(?:or|或)[ \t]*")
@@ -613,6 +615,7 @@ class _Extractor:
         self.sentence_start = 0
         self.next_group = 0
         self.dropped_anchor_end = -1
+        self.slash_member = False  # reading the last member of a slash list (`_slash_list`)
         self.sentence_end = 0
         self.last_anchor: _Anchor | None = None  # the previous sentence's last period anchor
 
@@ -808,6 +811,7 @@ class _Extractor:
                         and prev.isascii()
                         and prev.isalnum()
                         and not (self.atoms and self.atoms[-1].end == start - 1)
+                        and not (self.slash_member and ch == "/")
                     )  # "4.5pcts/+2.9pcts": a list after a number, not "A1/2"
                     or (ch == "-" and prev.isascii() and prev.isalpha())
                 ):
@@ -848,6 +852,10 @@ class _Extractor:
                 after = t[end + 1 : end + 2]
                 if nxt in "-.'" and after.isascii() and after.isalpha():
                     return self._skip_token(digits_start)  # 10-K, 9988.HK, 5B's (a name)
+                if nxt == "/" and (after.isdigit() or after in "+-"):
+                    listed = self._slash_list(start)
+                    if listed is not None:
+                        return listed  # 514.43/506.01/268.5亿元: values of one unit
                 if nxt in "./" and after.isdigit():
                     return self._skip_token(digits_start)  # 1.2.3; 1/27, a rank
                 if nxt == ":" or nxt == "+" or nxt == "-":
@@ -942,6 +950,52 @@ class _Extractor:
         self._after(atom)
         self.atoms.append(atom)
         return atom.end
+
+    def _slash_list(self, start: int) -> int | None:
+        """ "营业总收入/营业收入/归母净利润514.43/506.01/268.47亿元", "分别同比-1.56/0.45/-0.7pct":
+        broker notes write a list of values with the unit only once, after the last member.
+        Read when every member is a plain number (a sign allowed), at least one has decimals,
+        and the last carries a unit or a scale: each member becomes a number of that unit.
+        Integers only (a rank 37/219, a date 2025/05/01) or no unit at the end stay skipped."""
+        t = self.t
+        run = _SLASH_LIST_RE.match(t, start)
+        if run is None or "." not in run.group():
+            return None
+        members = list(_SLASH_MEMBER_RE.finditer(t, start, run.end()))
+        last = members[-1]
+        m = _NUMBER_RE.match(t, last.start("n"))
+        if m is None or not (m.group("n_unit") or m.group("n_scale") or m.group("n_gscale")):
+            return None
+        after = t[m.end() : m.end() + 1]
+        if after == "/" or (after.isascii() and after.isalnum()):
+            return None  # the unit is glued to a name, or the list goes on in another form
+        count = len(self.atoms)
+        self.slash_member = True
+        try:
+            end = self._number(m)
+        finally:
+            self.slash_member = False
+        if len(self.atoms) != count + 1 or self.atoms[-1].kind is not Kind.NUMBER:
+            return end  # the last member was read as something else (a date): leave the rest
+        tail = self.atoms.pop()
+        for member in members[:-1]:
+            int_part, frac = member.group("i"), member.group("f")
+            mantissa, precision = read_arabic(int_part, frac)
+            if member.group("s") == "-":
+                mantissa = -mantissa
+            atom = replace(
+                tail,
+                start=member.start(),
+                end=member.end(),
+                mantissa=mantissa,
+                mant_precision=precision,
+                group=None,
+            )
+            atom.core_end = member.end()
+            atom.digits = len(int_part) + (len(frac) if frac else 0)
+            self.atoms.append(atom)
+        self.atoms.append(tail)
+        return end
 
     def _chinese_amount(self, start: int, end: int) -> bool:
         """In Chinese a year is written with 年 ("2000年"): a bare "收入达到了2000" is an amount,
@@ -1792,9 +1846,11 @@ class _Extractor:
                 if len(gap) <= 12 and _ANCHOR_GAP_RE.fullmatch(gap):
                     p_has_year = p.year is not None or p.relative is not None
                     a_has_year = a.year is not None or a.relative is not None
-                    if p_has_year != a_has_year and (p.part is None or a.part is None):
-                        year_src = p if p_has_year else a
-                        part_src = a if p_has_year else p
+                    year_src = p if p_has_year else a
+                    part_src = a if p_has_year else p
+                    # "the third quarter of fiscal year 2021": a quarter of that fiscal year
+                    of_fiscal = year_src.part == "FY" and part_src.part not in (None, "FY")
+                    if p_has_year != a_has_year and (p.part is None or a.part is None or of_fiscal):
                         out[-1] = _Anchor(
                             p.start,
                             a.end,

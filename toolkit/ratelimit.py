@@ -121,8 +121,16 @@ class AdaptiveLimiter:
 
     def on_rate_limited(self, retry_after: float | None = None) -> None:
         """A 429 arrived: pause everyone and (once per second at most) halve the rate."""
-        now = self._clock()
         self.rate_limited += 1
+        self._slow_down(retry_after)
+
+    def relayed_rate_limit(self, retry_after: float | None = None) -> None:
+        """Another process sharing the budget got a 429 (`toolkit.batch_workers`): pause and
+        slow down the same way, without counting it as this limiter's own."""
+        self._slow_down(retry_after)
+
+    def _slow_down(self, retry_after: float | None) -> None:
+        now = self._clock()
         self._streak = 0
         pause = min(self.max_pause, retry_after if retry_after is not None else 1.0)
         self._paused_until = max(self._paused_until, now + pause)

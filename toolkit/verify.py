@@ -43,7 +43,7 @@ from toolkit.compare import is_currency, judge, judge_value, resolve_year
 from toolkit.context import Context, TextLayout, describe, stated_for_other_date
 from toolkit.errors import InputError
 from toolkit.lexicon import Lexicon, load_lexicon
-from toolkit.quantity import Kind, Quantity
+from toolkit.quantity import Kind, Quantity, Role
 from toolkit.render import render
 from toolkit.verdict import REASON_VERDICT, NumberCheck, Reason, Verdict, Verification
 
@@ -291,6 +291,9 @@ class PreparedSource:
         for m in _IDENTIFIER_DIGITS.finditer(text):
             self._digit_strings.setdefault(m.group(), m.span())
         self._claim_text = ""  # the claim being verified, for the words around its numbers
+        self._unfit: set[int] = set()  # source numbers that may not support the current one
+        self._adjusted_cache: dict[tuple[int, int], bool] = {}
+        self._forward_cache: dict[int, bool] = {}
         self._by_family: dict[str, list[int]] = defaultdict(list)
         self._by_value: dict[Decimal, list[int]] = defaultdict(list)
         for i, q in enumerate(self.quantities):
@@ -302,6 +305,10 @@ class PreparedSource:
         for q in self.quantities:
             if q.period is not None and q.period.year is not None:
                 self._years.add(q.period.year)
+        current = doc_date.year if doc_date is not None else _usual_year(self.quantities)
+        self._prior = {
+            i for i, q in enumerate(self.quantities) if _prior_period_value(text, q, current)
+        }
         self._build_index()
 
     # ---- index ---------------------------------------------------------------------------
@@ -521,6 +528,10 @@ class PreparedSource:
         row = self._row_stated(q, ctx, same)
         if row is not None:
             return row
+        self._unfit = self._unfit_support(q, same, claim)
+        attached = self._attached_change(q, ctx, claim, siblings)
+        if attached is not None:
+            return attached
         decided = self._decide(q, ctx, same, may_contradict=True)
         if decided is not None and decided.verdict is Verdict.SUPPORTED:
             return decided
@@ -540,6 +551,133 @@ class PreparedSource:
         if other is not None:
             return self._make(q, Reason.OTHER_METRIC, other, ctx)
         return self._make(q, Reason.NO_CANDIDATE, None, ctx)
+
+    def _unfit_support(self, q: Quantity, same: list[_Scored], claim: str) -> set[int]:
+        """Source numbers that may not *support* this claim number (they may still refute):
+
+        - a prior-period value ("up 17% from $0.29 in the third quarter of last year") when the
+          claim makes no comparison itself: the claim's $0.29 is then this period's figure;
+        - a number without the claim's basis modifier (adjusted / non-GAAP, or GAAP) when a
+          fitting candidate of the claim's metric has it: "adjusted EPS $0.47" is not the
+          GAAP "earnings per share was $0.47" when the call also gives a non-GAAP EPS."""
+        unfit: set[int] = set()
+        if self._prior and not _COMPARATIVE_CLAIM.search(claim):
+            unfit |= self._prior
+        if not same or same[0].score <= 0:
+            return unfit
+        if q.lang == "en" and _GUIDANCE_CLAIM.search(_part_before(claim, q.span[0])):
+            unfit |= {
+                i
+                for i, other in enumerate(self.quantities)
+                if other.lang == "en" and not self._forward_said(i)
+            }
+        if q.value_high is not None or not _ADJUSTED.search(claim):
+            return unfit  # a range is distinctive enough (guidance has no GAAP twin)
+        floor = same[0].score * SUPPORT_RATIO
+        near = [s.index for s in same if s.score >= floor]
+        if any(self._adjusted_near(i, ADJUSTED_OWN) for i in near):
+            unfit |= {
+                i
+                for i, q in enumerate(self.quantities)
+                if q.lang == "en" and not self._adjusted_near(i, ADJUSTED_SENTENCE)
+            }
+        return unfit
+
+    def _attached_change(
+        self, q: Quantity, ctx: Context, claim: str, siblings: Sequence[Quantity]
+    ) -> NumberCheck | None:
+        """ "q1 sales rose 1 percent to $429.8 million": a change the claim ties to a level
+        ("X% to $Y", "$Y, up X%") must be the change the source ties to that level. Where the
+        source writes the level with a change right next to it ("net sales of $429.8 million
+        increased 14%") and none of those changes supports the claim's, the claim's change is
+        refuted by it, even if its value occurs elsewhere ("this 1% improvement" of a margin)."""
+        if q.kind is not Kind.NUMBER or q.unit != "%" or q.role not in _CHANGE_ROLES:
+            return None
+        k = next((i for i, s in enumerate(siblings) if s is q), None)
+        if k is None:
+            return None
+        level: Quantity | None = None
+        if k + 1 < len(siblings) and _CHANGE_TO.fullmatch(
+            claim, q.span[1], siblings[k + 1].span[0]
+        ):
+            level = siblings[k + 1]
+        elif k > 0 and _LEVEL_THEN_CHANGE.fullmatch(claim, siblings[k - 1].span[1], q.span[0]):
+            level = siblings[k - 1]
+        if level is None or level.kind is not Kind.NUMBER or level.unit in (None, "%"):
+            return None
+        changes: list[int] = []
+        for index in self._by_value.get(abs(level.value).normalize(), ()):
+            mention = self.quantities[index]
+            if mention.unit != level.unit:
+                continue
+            for near in (index - 1, index + 1):
+                if not 0 <= near < len(self.quantities):
+                    continue
+                other = self.quantities[near]
+                a, b = sorted((mention.span, other.span))
+                if (
+                    other.unit == "%"
+                    and other.role in _CHANGE_ROLES
+                    and _ATTACHED_GAP.fullmatch(self.text, a[1], b[0])
+                ):
+                    changes.append(near)
+                    if near > index:  # "down 2% from the second quarter and 11% year-over-year"
+                        changes.extend(self._more_changes(near, mention.span[1]))
+        if not changes:
+            return None
+        judged = [(i, self._judge(q, i)) for i in changes]
+        if any(r is not None and _is(r, Verdict.SUPPORTED) for _, r in judged):
+            return None
+        index, reason = judged[0]
+        return self._make(q, reason or Reason.VALUE_MISMATCH, index, ctx)
+
+    def _more_changes(self, first: int, level_end: int) -> list[int]:
+        """The changes following ``first`` in its sentence (ATTACHED_REACH characters from the
+        level at most, nothing but changes between): all of them are said of that level."""
+        more: list[int] = []
+        for near in range(first + 1, len(self.quantities)):
+            other = self.quantities[near]
+            gap = self.text[self.quantities[near - 1].span[1] : other.span[0]]
+            if (
+                other.unit != "%"
+                or (other.role is not None and other.role not in _CHANGE_ROLES)
+                or other.span[0] - level_end > ATTACHED_REACH
+                or _SENTENCE_END.search(gap)
+            ):
+                break
+            more.append(near)
+        return more
+
+    def _forward_said(self, index: int) -> bool:
+        """Whether the number's sentence looks ahead (expect, guidance, outlook, will …)."""
+        said = self._forward_cache.get(index)
+        if said is None:
+            start, end = self.quantities[index].span
+            lo = max(0, start - ADJUSTED_SENTENCE)
+            for stop in _SENTENCE_END.finditer(self.text, lo, start):
+                lo = stop.end()
+            hi = min(len(self.text), end + 80)
+            after = _SENTENCE_END.search(self.text, end, hi)
+            said = bool(_FORWARD_SAID.search(self.text, lo, after.start() if after else hi))
+            self._forward_cache[index] = said
+        return said
+
+    def _adjusted_near(self, index: int, reach: int) -> bool:
+        """Whether "adjusted" / "non-GAAP" is written at most ``reach`` characters before the
+        number, in its sentence (or right after it: "$0.90 on an adjusted basis")."""
+        key = (index, reach)
+        said = self._adjusted_cache.get(key)
+        if said is None:
+            start, end = self.quantities[index].span
+            lo = max(0, start - reach)
+            for stop in _SENTENCE_END.finditer(self.text, lo, start):
+                lo = stop.end()
+            said = bool(
+                _ADJUSTED_SAID.search(self.text, lo, start)
+                or _ADJUSTED_AFTER.match(self.text, end, end + 40)
+            )
+            self._adjusted_cache[key] = said
+        return said
 
     def _row_stated(self, q: Quantity, ctx: Context, same: list[_Scored]) -> NumberCheck | None:
         """A table row stated for exactly the claim's date decides: a claim "2025年3月，PPI生产资料
@@ -594,7 +732,7 @@ class PreparedSource:
         duration = q.unit in DURATION_UNITS
         other: int | None = None
         for index in self._by_value.get(abs(q.value).normalize(), ()):
-            if _family(self.quantities[index]) not in families:
+            if _family(self.quantities[index]) not in families or index in self._unfit:
                 continue
             reason = self._judge(q, index)
             if reason is None or not _is(reason, Verdict.SUPPORTED):
@@ -689,6 +827,8 @@ class PreparedSource:
         for s in pool:
             if s.score < support_floor:
                 break
+            if s.index in self._unfit:
+                continue
             reason = self._judge(q, s.index)
             if reason is not None and _is(reason, Verdict.SUPPORTED):
                 return self._make(q, reason, s.index, ctx)
@@ -901,6 +1041,112 @@ def _loss_signed(q: Quantity, text: str) -> Decimal:
     $5 million" → -value; "-2323万元" stays -value."""
     before = text[max(0, q.span[0] - 12) : q.span[0]]
     return -q.value if _LOSS_BEFORE.search(before) else q.value
+
+
+_CHANGE_ROLES = frozenset((Role.GROWTH, Role.DECLINE))
+ATTACHED_REACH = 80
+_CHANGE_TO = re.compile(r"(?:\s+[a-z][a-z-]*){0,6}?\s+to\s+", re.IGNORECASE)
+"""Between a claim's change and its level: "rose 1 percent to $429.8 million", "10% year-over-year
+increase in home closing revenue to $1.3 billion"."""
+_LEVEL_THEN_CHANGE = re.compile(
+    r"\s*,?\s*(?:up|down|an? (?:increase|decrease|rise|decline) of)\s+", re.IGNORECASE
+)
+_ATTACHED_GAP = re.compile(
+    r"\s*,?\s*(?:(?:which|that)\s+)?(?:(?:was|were|is)\s+)?(?:an?\s+)?"
+    r"(?:up|down|increased|decreased|rose|fell|grew|declined|increase|decrease|growth|decline|"
+    r"improved|an increase of|a decrease of|a decline of)(?:\s+(?:by|of))?\s*|"
+    r"\s+(?:[a-z][a-z-]*\s+){0,6}?(?:to|of)\s+",
+    re.IGNORECASE,
+)
+"""A source change written right next to a level: "$429.8 million increased 14%", "up 208% to
+$914 million", "$1.3 billion, up 10%"."""
+_GUIDANCE_CLAIM = re.compile(
+    r"\b(?:sees|expects?|anticipates?|guidance|outlook|forecasts?|projects?|will be)\b", re.I
+)
+_FORWARD_SAID = re.compile(
+    r"\b(?:expect\w*|anticipat\w*|guid\w*|outlook|forecast\w*|project\w*|will|would|"
+    r"should|target\w*|sees?|estimat\w*|plan\w*|assum\w*|range|continue to|going to|"
+    r"next|remain\w*|full[- ]year|fiscal|for (?:the )?(?:year|quarter))\b",
+    re.IGNORECASE,
+)
+_ADJUSTED = re.compile(
+    r"\b(?:adjusted|adj\.|non-?\s?gaap|excluding (?:special |certain |one-time )?items)\b",
+    re.IGNORECASE,
+)
+_ADJUSTED_SAID = re.compile(
+    r"\b(?:adjusted|adj\.|non-?\s?gaap|exclud(?:ing|es?)|before (?:special |certain )?items)\b",
+    re.IGNORECASE,
+)
+"""How a source says a figure is adjusted: also "Excluding the $40 million cost …, we lost
+$0.12 per share" and "Adjusted EPS, which excludes certain items, totaled $0.90"."""
+_ADJUSTED_AFTER = re.compile(
+    r"[^.;!?\n]{0,12}?\b(?:adjusted|non-?\s?gaap)\b|"
+    r"[^.;!?\n]{0,25}?\bon an? (?:adjusted|non-gaap|underlying) basis",
+    re.IGNORECASE,
+)
+ADJUSTED_OWN = 60
+"""A rival candidate is the claim's adjusted figure when "adjusted" stands this close before it."""
+ADJUSTED_SENTENCE = 240
+"""A candidate is taken as unadjusted only when its whole sentence (this far back) never says
+"adjusted": "Adjusted EPS, which excludes certain items, totaled $0.90" is adjusted."""
+_COMPARATIVE_CLAIM = re.compile(
+    r"\b(?:vs|versus|compared|from|against|prior|previous|last|ago|earlier|year-ago)\b|"
+    r"同比|环比|较|去年|上年|上期|此前|前值",
+    re.IGNORECASE,
+)
+"""Words with which a claim makes a comparison itself (then a prior-period value may be its)."""
+_PRIOR_BEFORE = re.compile(
+    r"(?:\bfrom|\bcompared (?:to|with)|\bversus|\bvs\.?|\bagainst)\s+"
+    r"(?:(?:[^.;!?\n]|\.(?=\d)){0,40}?\band\s+)?(?:an?\s+|the\s+)?(?:[a-z-]+\s+)?$",
+    re.IGNORECASE,
+)
+_PRIOR_AFTER = re.compile(
+    r"\s*(?:per (?:diluted )?share\s*)?(?:,\s*)?(?:in|for|during|at)?\s*(?:the\s+)?"
+    r"(?:(?:last|prior|previous|year-ago|prior-year|same)\b|a year (?:ago|earlier)|"
+    r"(?:(?:first|second|third|fourth)\s+quarter|quarter|period|year)\s+(?:of\s+)?"
+    r"(?:last|the prior|the previous|(?P<year>(?:19|20)\d\d))\b)",
+    re.IGNORECASE,
+)
+
+
+PRIOR_YEAR_SHARE = 0.5
+
+
+def _part_before(text: str, start: int) -> str:
+    """The claim's words before a number, back to the last ";" or sentence end: in "reports 2021
+    earnings of $3.23 per share; initiates 2022 guidance of …" the $3.23 is no guidance."""
+    cut = max(text.rfind(";", 0, start), text.rfind(". ", 0, start))
+    return text[cut + 1 : start]
+
+
+def _usual_year(quantities: Sequence[Quantity]) -> int | None:
+    """The year the source reports on: the latest year that tags at least PRIOR_YEAR_SHARE
+    as many numbers as the most common one (a call compares with last year's figures so often
+    that the prior year can be the most common tag; a far target year tags only a few)."""
+    years = Counter(
+        q.period.year for q in quantities if q.period is not None and q.period.year is not None
+    )
+    if not years:
+        return None
+    most = years.most_common(1)[0][1]
+    return max(y for y, n in years.items() if n >= most * PRIOR_YEAR_SHARE)
+
+
+def _prior_period_value(text: str, q: Quantity, current: int | None) -> bool:
+    """ "up 17% from $0.29 in the third quarter of last year", "compared to $0.16 last quarter
+    and $0.29 in the third quarter of 2019": an English figure introduced as the comparison
+    base (from / compared to / versus …) and followed by a prior period (last year, a year ago,
+    a year before the one the source reports on) is the earlier period's value."""
+    if q.kind is not Kind.NUMBER or q.lang != "en":
+        return False
+    start, end = q.span
+    if not _PRIOR_BEFORE.search(text, max(0, start - 70), start):
+        return False
+    after = _PRIOR_AFTER.match(text, end, end + 60)
+    if after is None:
+        return False
+    year = after.group("year")
+    return year is None or (current is not None and int(year) < current)
 
 
 _FLAT_TO = re.compile(r"(?:\bflat|持平)\s*(?:to|-|–|至|到|~|～)\s*(?:up\s+)?$", re.IGNORECASE)
