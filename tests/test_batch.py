@@ -11,17 +11,16 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from pydantic import BaseModel
 
 import toolkit.batch
+from tests.batch_support import SAMPLE, VERISUM, calls_jsonl, doc, quick
 from tests.fake_batch_api import ANSWERS, FakeBatchAPI, always, first, fit, when_text
 from toolkit import summarize_many
 from toolkit.batch import default_concurrency
@@ -32,10 +31,6 @@ from toolkit.ratelimit import AdaptiveLimiter
 from toolkit.settings import Settings
 from toolkit.testing import FakeLLM
 
-ROOT = Path(__file__).resolve().parent.parent
-VERISUM = [sys.executable, "-c", "from toolkit.cli import main; main()"]
-SAMPLE = (ROOT / "examples" / "kuaishou-2024q1-call.txt").read_text(encoding="utf-8")
-
 
 def canned(model: type[BaseModel], messages: list[dict[str, str]]) -> BaseModel:
     """The fake server's answer for ``model``, as `FakeLLM` responder."""
@@ -45,25 +40,6 @@ def canned(model: type[BaseModel], messages: list[dict[str, str]]) -> BaseModel:
 
 def fake_llm(answers: int = 200) -> FakeLLM:
     return FakeLLM([canned] * answers)
-
-
-def doc(number: int) -> dict[str, str]:
-    return {"id": f"call-{number}", "text": f"第{number}号文件\n{SAMPLE}"}
-
-
-def quick(base_url: str, tmp_path: Path, **kw: Any) -> Settings:
-    """Settings for the fake server with a retry budget of a fraction of a second."""
-    values: dict[str, Any] = {
-        "openai_base_url": base_url,
-        "cache_dir": tmp_path / "cache",
-        "max_attempts": 2,
-        "backoff_initial": 0.01,
-        "backoff_max": 0.05,
-        "backoff_jitter": 0.0,
-        "retry_max_time": 1.0,
-        "timeout": 10.0,
-    }
-    return Settings(**(values | kw))
 
 
 @pytest.fixture(autouse=True)
@@ -174,11 +150,7 @@ def test_a_second_run_makes_no_model_call_and_a_changed_document_is_redone(
 def test_a_run_killed_mid_batch_resumes_and_loses_only_in_flight_documents(
     tmp_path: Path,
 ) -> None:
-    source = tmp_path / "calls.jsonl"
-    source.write_text(
-        "".join(json.dumps(doc(n), ensure_ascii=False) + "\n" for n in range(16)),
-        encoding="utf-8",
-    )
+    source = calls_jsonl(tmp_path, 16)
     out = tmp_path / "out"
     with FakeBatchAPI(delay=0.25) as api:
         env = {**os.environ, "OPENAI_BASE_URL": api.base_url, "VERISUM_NO_CACHE": "1"}
@@ -214,11 +186,7 @@ def test_a_run_killed_mid_batch_resumes_and_loses_only_in_flight_documents(
 
 
 def test_ctrl_c_finishes_the_documents_in_flight_and_takes_no_new_ones(tmp_path: Path) -> None:
-    source = tmp_path / "calls.jsonl"
-    source.write_text(
-        "".join(json.dumps(doc(n), ensure_ascii=False) + "\n" for n in range(12)),
-        encoding="utf-8",
-    )
+    source = calls_jsonl(tmp_path, 12)
     out = tmp_path / "out"
     with FakeBatchAPI(delay=0.3) as api:
         env = {**os.environ, "OPENAI_BASE_URL": api.base_url}

@@ -16,13 +16,13 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 import toolkit.batch
 import toolkit.batch_output
 import toolkit.batch_workers
+from tests.batch_support import VERISUM, calls_jsonl, doc, quick
 from tests.fake_batch_api import FakeBatchAPI, first, when_text
 from toolkit import BatchResult, summarize_many
 from toolkit.batch_output import read_jsonl
@@ -32,29 +32,7 @@ from toolkit.ratelimit import AdaptiveLimiter
 from toolkit.settings import Settings
 from toolkit.testing import FakeLLM
 
-ROOT = Path(__file__).resolve().parent.parent
-VERISUM = [sys.executable, "-c", "from toolkit.cli import main; main()"]
-SAMPLE = (ROOT / "examples" / "kuaishou-2024q1-call.txt").read_text(encoding="utf-8")
-
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux")
-
-
-def doc(number: int) -> dict[str, str]:
-    return {"id": f"call-{number}", "text": f"第{number}号文件\n{SAMPLE}"}
-
-
-def quick(base_url: str, tmp_path: Path, **kw: Any) -> Settings:
-    values: dict[str, Any] = {
-        "openai_base_url": base_url,
-        "cache_dir": tmp_path / "cache",
-        "max_attempts": 2,
-        "backoff_initial": 0.01,
-        "backoff_max": 0.05,
-        "backoff_jitter": 0.0,
-        "retry_max_time": 1.0,
-        "timeout": 10.0,
-    }
-    return Settings(**(values | kw))
 
 
 @pytest.fixture(autouse=True)
@@ -158,11 +136,7 @@ def test_a_relayed_429_pauses_and_halves_without_counting() -> None:
 def test_killing_the_parent_kills_its_workers_and_a_rerun_does_only_the_rest(
     tmp_path: Path,
 ) -> None:
-    source = tmp_path / "calls.jsonl"
-    source.write_text(
-        "".join(json.dumps(doc(n), ensure_ascii=False) + "\n" for n in range(24)),
-        encoding="utf-8",
-    )
+    source = calls_jsonl(tmp_path, 24)
     out = tmp_path / "out"
     with FakeBatchAPI(delay=0.25) as api:
         env = {**os.environ, "OPENAI_BASE_URL": api.base_url, "VERISUM_NO_CACHE": "1"}
@@ -208,11 +182,7 @@ def test_killing_the_parent_kills_its_workers_and_a_rerun_does_only_the_rest(
 def test_ctrl_c_in_the_terminal_finishes_the_workers_documents_and_takes_no_new_ones(
     tmp_path: Path,
 ) -> None:
-    source = tmp_path / "calls.jsonl"
-    source.write_text(
-        "".join(json.dumps(doc(n), ensure_ascii=False) + "\n" for n in range(16)),
-        encoding="utf-8",
-    )
+    source = calls_jsonl(tmp_path, 16)
     out = tmp_path / "out"
     with FakeBatchAPI(delay=0.3) as api:
         env = {**os.environ, "OPENAI_BASE_URL": api.base_url}
@@ -243,11 +213,7 @@ def test_ctrl_c_in_the_terminal_finishes_the_workers_documents_and_takes_no_new_
 def test_a_second_ctrl_c_abandons_the_workers_documents_and_leaves_no_partial_file(
     tmp_path: Path,
 ) -> None:
-    source = tmp_path / "calls.jsonl"
-    source.write_text(
-        "".join(json.dumps(doc(n), ensure_ascii=False) + "\n" for n in range(16)),
-        encoding="utf-8",
-    )
+    source = calls_jsonl(tmp_path, 16)
     out = tmp_path / "out"
     with FakeBatchAPI(delay=2.0) as api:
         env = {**os.environ, "OPENAI_BASE_URL": api.base_url}
