@@ -51,3 +51,12 @@ def test_dates_that_differ_are_a_mismatch() -> None:
     result = compare_sides("自12月18日开始执行回购。", "Buybacks started on December 19.")
     assert not result.consistent
     assert result.zh_only == ["12月18日"] and result.en_only == ["December 19"]
+
+
+def test_per_share_on_one_side_only_is_not_a_mismatch_but_two_different_pers_are() -> None:
+    # 每份普通股 is not read as "per share"; the en side's "per common share" is.
+    assert compare_sides(
+        "第四季度的账面价值为每份普通股 $12.32。",
+        "Quarter-end book value was $12.32 per common share.",
+    ).consistent
+    assert not compare_sides("每股收益0.5元。", "EPS was RMB0.5 per unit.").consistent

@@ -36,3 +36,13 @@ def test_negation_flips_the_bound(text: str, qualifier: Qualifier) -> None:
 def test_the_kind_of_share_does_not_hide_that_an_amount_is_per_share(text: str) -> None:
     (quantity,) = extract_quantities(f"Net income was $60.2 million or {text}.")[1:]
     assert quantity.per == "share"
+
+
+@pytest.mark.parametrize("text", ["以及上一年第二季度的恢复", "比上一季度增长", "这一年", "下一年"])
+def test_last_year_and_this_year_are_not_a_length_of_one_year(text: str) -> None:
+    assert extract_quantities(text) == []
+
+
+def test_a_length_of_one_year_still_is() -> None:
+    (quantity,) = extract_quantities("回放将持续一年。")
+    assert (quantity.value, quantity.unit) == (1, "years")

@@ -73,7 +73,7 @@ def test_translation_into_chinese_shows_the_reverse_conversion_and_one_example()
 
     system, user = render("zh")
     assert "into Simplified Chinese" in system and "billion × 10 = 亿" in system
-    assert "→ 营收23.8亿美元，同比增长12.1%。" in system
+    assert "12.1%" not in system  # a worked sentence here had its numbers copied
     assert "id: b1\ntext: Revenue was $2.1 billion." in user
     english, _ = render("en")
     assert "亿 ÷ 10 = billion" in english and "billion × 10" not in english

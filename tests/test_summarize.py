@@ -87,14 +87,14 @@ def test_a_side_that_fails_is_translated_again_from_the_side_that_verified() -> 
     )
     report = summarize(SAMPLE, doc_id="kuaishou", llm=llm)
 
-    assert [c.prompt for c in llm.calls] == ["summarize@3", "translate@1"]
+    assert [c.prompt for c in llm.calls] == ["summarize@3", "translate@2"]
     request = llm.calls[1].messages
     assert "from Simplified Chinese into English" in request[0]["content"]
     assert f"id: b1\ntext: {REVENUE_ZH}" in request[1]["content"]
     assert report.bullets[0].en == RIGHT_EN and report.bullets[0].zh == REVENUE_ZH
     assert report.bullets[0].status is ItemStatus.SUPPORTED
     (translated,) = report.repairs
-    assert (translated.round, translated.prompt) == (0, "translate@1")
+    assert (translated.round, translated.prompt) == (0, "translate@2")
     assert translated.entries[0].fixed and not report.dropped
 
 
@@ -374,13 +374,13 @@ def test_zh_sides_written_in_english_are_translated_then_checked_like_any_answer
     llm = FakeLLM([english_draft, translated])
     report = summarize(ENGLISH_CALL, doc_id="en-call", llm=llm)
 
-    assert [c.prompt for c in llm.calls] == ["summarize@3", "translate@1"]
+    assert [c.prompt for c in llm.calls] == ["summarize@3", "translate@2"]
     request = llm.calls[1].messages
     assert "from English into Simplified Chinese" in request[0]["content"]
     assert "id: b1\ntext: Revenue was $2.1 billion" in request[1]["content"]
     assert report.headline.zh == "营收21亿美元，同比增长12%。"
     assert report.bullets[0].zh == "营收21亿美元，同比增长12%。"  # 2.1亿 rescaled to 21亿
-    assert [(r.round, r.prompt) for r in report.repairs] == [(0, "translate@1"), (0, "rescale")]
+    assert [(r.round, r.prompt) for r in report.repairs] == [(0, "translate@2"), (0, "rescale")]
     assert report.final.precision == 1.0 and not report.dropped
 
 
@@ -388,7 +388,7 @@ def test_a_failed_translation_leaves_the_items_to_repair_and_dropping() -> None:
     llm = FakeLLM([english_draft, LLMOutputInvalid("no valid answer"), RepairedItems(items=[])])
     report = summarize(ENGLISH_CALL, doc_id="en-call", llm=llm)
 
-    assert [c.prompt for c in llm.calls] == ["summarize@3", "translate@1", "repair@2"]
+    assert [c.prompt for c in llm.calls] == ["summarize@3", "translate@2", "repair@2"]
     assert report.repairs[0].error is not None and "no valid answer" in report.repairs[0].error
     assert any("translating zh sides failed" in w for w in report.warnings)
     assert [d.item.id for d in report.dropped] == ["b1"] and not report.bullets

@@ -71,7 +71,9 @@ def same_quantity(a: Quantity, b: Quantity) -> bool:
             and REASON_VERDICT[reason] is Verdict.SUPPORTED
             for x, y in ((a, b), (b, a))
         )
-    if not _units_compatible(a.unit, b.unit) or a.per != b.per:
+    # A "per share" stated on one side only is not a conflict: the extractor reads 每股 and "per
+    # share" but not every way of writing it (每份普通股 $12.32 for "$12.32 per common share").
+    if not _units_compatible(a.unit, b.unit) or (a.per and b.per and a.per != b.per):
         return False
     if attribute_conflict(a, b, doc_currency=None, doc_date=None) is not None:
         return False
