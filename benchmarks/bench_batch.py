@@ -60,28 +60,11 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _cache_without_fsync() -> None:
-    """What-if (not shipped): the response cache with ``PRAGMA synchronous=NORMAL`` — in WAL
-    mode a commit then survives a crash of the process but does not wait for the disk (3.5 ms
-    of blocked event loop per answer here; asked in .scratch/perf2-requests.md)."""
-    import toolkit.cache
-
-    original = toolkit.cache.ResponseCache.__init__
-
-    def init(self: toolkit.cache.ResponseCache, directory: Path) -> None:
-        original(self, directory)
-        self._db.execute("PRAGMA synchronous=NORMAL")
-
-    toolkit.cache.ResponseCache.__init__ = init  # type: ignore[method-assign]
-
-
 def child(args: argparse.Namespace) -> None:
     """One batch run in this process; prints a JSON line of measurements."""
     from toolkit.batch import summarize_many
     from toolkit.settings import Settings
 
-    if args.what_if_cache_sync_normal:
-        _cache_without_fsync()
     settings = Settings(openai_base_url=args.base_url, cache_dir=Path(args.cache))
     cpu0, kids0, wall0 = time.process_time(), _children_cpu(), time.perf_counter()
     result = summarize_many(
@@ -175,7 +158,6 @@ def run_child(
     cache: Path,
     concurrency: int,
     workers: int | None,
-    what_if: bool = False,
 ) -> dict[str, float]:
     command = [
         sys.executable,
@@ -192,7 +174,6 @@ def run_child(
         "--concurrency",
         str(concurrency),
         *(["--workers", str(workers)] if workers is not None else []),
-        *(["--what-if-cache-sync-normal"] if what_if else []),
     ]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VERISUM_", "OPENAI_"))}
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
@@ -212,9 +193,6 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--workers", type=int, default=None, help="worker processes per run")
     parser.add_argument("--only", nargs="+", default=None, help="configurations like 500x32")
-    parser.add_argument(
-        "--what-if-cache-sync-normal", action="store_true", help="see _cache_without_fsync"
-    )
     parser.add_argument("--overhead", action="store_true", help="only the batch layer's share")
     args = parser.parse_args()
     if args.child:
@@ -243,7 +221,6 @@ def main() -> None:
         print(
             f"fake endpoint {base_url}, {DELAY * 1000:.0f} ms per answer; sample transcript "
             f"{len(text)} chars; {cores} CPUs"
-            + ("; WHAT-IF: cache synchronous=NORMAL" if args.what_if_cache_sync_normal else "")
         )
         header = (
             f"{'docs':>5} {'conc':>4} {'wrk':>3} {'load':>4} {'wall s':>7} {'ideal s':>7} "
@@ -265,12 +242,11 @@ def main() -> None:
                         row = {"id": f"doc-{n:05d}", "text": f"第{n}号文件\n{text}"}
                         handle.write(json.dumps(row, ensure_ascii=False) + "\n")
                 out, cache = folder / "out", folder / "cache"
-                what_if = args.what_if_cache_sync_normal
                 server_cpu0 = process_cpu(server.pid)
-                first = run_child(base_url, source, out, cache, concurrency, args.workers, what_if)
+                first = run_child(base_url, source, out, cache, concurrency, args.workers)
                 server_ms = (process_cpu(server.pid) - server_cpu0) / count * 1000
                 before = stats(base_url)["chat_requests"]
-                second = run_child(base_url, source, out, cache, concurrency, args.workers, what_if)
+                second = run_child(base_url, source, out, cache, concurrency, args.workers)
                 calls = stats(base_url)["chat_requests"] - before
             assert first["succeeded"] == count, first
             ideal = count * DELAY / concurrency
