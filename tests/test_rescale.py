@@ -62,3 +62,20 @@ def test_the_other_side_must_name_one_value_in_the_same_unit() -> None:
     work = bullet("公司回购约6071万股，金额30.3亿港币。", "It bought back 6071 million units.")
     checked = CHECKER.check(work)
     assert rescaled(checked.verification.en, checked.verification.zh) is None
+
+
+def test_any_contradicted_number_off_by_exactly_ten_to_the_n_is_rescaled() -> None:
+    # "not exceeding" is an upper bound on both sides, so the verdict is a plain value mismatch
+    checker = ItemChecker("公司将提出不超过160亿港币的新回购计划。")
+    work = bullet("新回购计划不超过160亿港币。", "A new buyback of not exceeding 160 billion HKD.")
+    _, updated, rechecked = rescale_round([(work, checker.check(work))], checker)
+    assert updated["b1"].en == "A new buyback of not exceeding 16 billion HKD."
+    assert rechecked["b1"].problems == []
+
+
+def test_the_verified_other_side_fixes_a_slip_whatever_the_verifier_compared_it_with() -> None:
+    source = "ARMOUR's Q4 comprehensive income was $60.2 million or $0.89 per common share."
+    checker = ItemChecker(source)
+    work = bullet("第四季度综合收益为 $60.2 万美元。", "Q4 comprehensive income was $60.2 million.")
+    _, updated, _ = rescale_round([(work, checker.check(work))], checker)
+    assert updated["b1"].zh == "第四季度综合收益为 $6020 万美元。"

@@ -29,7 +29,7 @@ from decimal import Decimal
 
 from toolkit.checks import ItemChecker, WorkItem
 from toolkit.summary import Item, RepairEntry, RepairRound
-from toolkit.verdict import NumberCheck, Reason, Verdict, Verification
+from toolkit.verdict import NumberCheck, Verdict, Verification
 
 # The digits of a number as a model writes them: 1,234.5 / 166.5 / 6071 (no sign: a scale slip
 # never flips one, and "-" is often a dash in these texts).
@@ -43,11 +43,11 @@ def rescaled(verification: Verification, other: Verification | None = None) -> s
     """The verified text with each number that is off by exactly 10ⁿ rewritten, or None when
     there is nothing this can fix.
 
-    The right value is the source number the verifier matched (``scale_mismatch``) or, when the
-    verifier found no source number for it (a 100× slip can be too far from every candidate),
-    the one supported number of the ``other`` language side with the same unit that differs
-    from it by exactly 10ⁿ ("6071万股" on the zh side fixes "6071 million shares"). A range, a
-    number written in words (一千万) or a factor that is not a power of ten is left for the model.
+    The right value is the source number the verifier compared it with, or else the one verified
+    number of the ``other`` language side with the same unit (a 100× slip can be too far from
+    every source candidate: "6071万股" on the zh side fixes "6071 million shares"); see `_factor`.
+    A range, a number written in words (一千万) or a factor that is not a power of ten is left
+    for the model.
     """
     text = verification.claim
     edits: list[tuple[int, int, str]] = []
@@ -72,12 +72,23 @@ def rescaled(verification: Verification, other: Verification | None = None) -> s
 
 
 def _factor(check: NumberCheck, other: Verification | None) -> Decimal | None:
+    """The power of ten that turns the claim's number into the right one, or None.
+
+    First the source number the verifier compared it with, when the verdict is contradicted and
+    the two differ by exactly 10ⁿ (``scale_mismatch``, or another reason such as a bound read
+    the other way: "not exceeding 160 billion HKD" for 不超过160亿港币). Then the other language
+    side: its one verified number with the same unit at exactly 10ⁿ ("$60.2 万美元" against a
+    verified "$60.2 million", whatever source number the verifier tried for the slip).
+    """
     claim, source = check.claim, check.source
-    if check.reason is Reason.SCALE_MISMATCH and source is not None:
-        if source.value_high is None and source.value / claim.value in _POWERS:
-            return source.value / claim.value
-        return None
-    if check.reason is not Reason.NO_CANDIDATE or other is None:
+    if (
+        check.verdict is Verdict.CONTRADICTED
+        and source is not None
+        and source.value_high is None
+        and source.value / claim.value in _POWERS
+    ):
+        return source.value / claim.value
+    if other is None:
         return None
     factors = {
         mate.claim.value / claim.value
