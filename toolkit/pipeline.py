@@ -530,7 +530,7 @@ class _Pipeline:
                 rounds += translated
                 rounds += self._rescale(work, checked, checker)
         for number in range(1, self.options.repair_rounds + 1):
-            failing = [(work[i], checked[i]) for i in work if checked[i].problems]
+            failing = _failing(work, checked)
             if not failing:
                 break
             self._say("repair", f"round {number}: {len(failing)} items sent back")
@@ -543,11 +543,7 @@ class _Pipeline:
             # sentence more often in a short excerpt.
             excerpts = excerpts_for(self.text, failing) if numbers == "free" else []
             messages = repair_messages(
-                prompt,
-                failing,
-                excerpts=excerpts or [view],
-                quantities=quantities,
-                numbers=numbers,
+                prompt, failing, excerpts=excerpts or [view], quantities=quantities, numbers=numbers
             )
             answer = yield [self._request(RepairedItems, messages, prompt, REPAIR_MAX_TOKENS)]
             outcome = answer[0]
@@ -587,7 +583,7 @@ class _Pipeline:
         """`toolkit.rescale` on the failing items (free mode: grounded numbers are verisum's)."""
         if self.options.numbers != "free":
             return []
-        failing = [(work[i], checked[i]) for i in work if checked[i].problems]
+        failing = _failing(work, checked)
         rescale, updated, rechecked = rescale_round(failing, checker)
         if rescale is None:
             return []
@@ -704,9 +700,7 @@ class _Pipeline:
     def _messages(self, prompt: Prompt, **variables: Any) -> list[dict[str, str]]:
         """Render with the run's numbers mode and claim count (bullets: callers that write them)."""
         return prompt.render(
-            numbers=self.options.numbers,
-            max_claims=self.options.max_claims,
-            **variables,
+            numbers=self.options.numbers, max_claims=self.options.max_claims, **variables
         )
 
     def _reduce_messages(self, prompt: Prompt, notes: Sequence[DraftClaim]) -> list[dict[str, str]]:
@@ -801,6 +795,11 @@ def _spread(parts: int, bullets: int) -> tuple[int, ...]:
 
 def _wrong_type(outcome: object) -> LLMOutputInvalid:
     return LLMOutputInvalid(f"the model client returned a {type(outcome).__name__}")
+
+
+def _failing(work: dict[str, WorkItem], checked: dict[str, Item]) -> list[tuple[WorkItem, Item]]:
+    """The items that still have problems, each as written and as checked."""
+    return [(work[i], checked[i]) for i in work if checked[i].problems]
 
 
 def _work_items(draft: DraftSummary) -> dict[str, WorkItem]:

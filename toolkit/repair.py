@@ -49,10 +49,7 @@ def repair_messages(
         for work, checked in failing
     ]
     return prompt.render(
-        excerpts=list(excerpts),
-        items=items,
-        quantities=list(quantities),
-        numbers=numbers,
+        excerpts=list(excerpts), items=items, quantities=list(quantities), numbers=numbers
     )
 
 

@@ -41,13 +41,12 @@ def needing(
     repair prompt's job."""
     source = OTHER[target]
     chosen: list[tuple[WorkItem, Item]] = []
-    for key, item in checked.items():
-        if key not in work:
-            continue
-        own = [p for p in item.problems if p.startswith(f"{target}:")]
-        theirs = [p for p in item.problems if p.startswith(f"{source}:")]
+    for key, written in work.items():
+        item = checked[key]
+        own = any(p.startswith(f"{target}:") for p in item.problems)
+        theirs = any(p.startswith(f"{source}:") for p in item.problems)
         if own and not theirs:
-            chosen.append((work[key], item))
+            chosen.append((written, item))
     return chosen
 
 

@@ -94,16 +94,22 @@ def sample_draft() -> DraftSummary:
     )
 
 
+def _no_change(model: type[BaseModel]) -> BaseModel | None:
+    """The answer of a model that changes nothing when asked to repair or translate."""
+    if issubclass(model, RepairedItems):
+        return RepairedItems(items=[])
+    if issubclass(model, TranslatedItems):
+        return TranslatedItems(items=[])
+    return None
+
+
 def scripted_llm(draft: DraftSummary, *, answers: int = 8) -> FakeLLM:
     """A fake model answering summary requests with ``draft``, repairs and translations with no
     change."""
 
     def respond(model: type[BaseModel], messages: list[dict[str, str]]) -> BaseModel:
-        if issubclass(model, RepairedItems):
-            return RepairedItems(items=[])
-        if issubclass(model, TranslatedItems):
-            return TranslatedItems(items=[])
-        return model.model_validate(draft.model_dump())
+        unchanged = _no_change(model)
+        return unchanged if unchanged is not None else model.model_validate(draft.model_dump())
 
     return FakeLLM([respond] * answers)
 
@@ -135,10 +141,8 @@ def write_sample(out: Path) -> SummarizeMetrics:
     llm = FakeLLM()
 
     def respond(model: type[BaseModel], messages: list[dict[str, str]]) -> BaseModel:
-        if issubclass(model, RepairedItems):
-            return RepairedItems(items=[])
-        if issubclass(model, TranslatedItems):
-            return TranslatedItems(items=[])
+        if (unchanged := _no_change(model)) is not None:
+            return unchanged
         text = "\n".join(m.get("content", "") for m in messages)
         chosen = hostile_draft if "Operating margin" in text else draft
         return model.model_validate(chosen.model_dump())
