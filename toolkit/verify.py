@@ -648,14 +648,19 @@ class PreparedSource:
             more.append(near)
         return more
 
+    def _sentence_start(self, start: int, reach: int) -> int:
+        """Where the sentence holding ``start`` begins, looking back at most ``reach``."""
+        lo = max(0, start - reach)
+        for stop in _SENTENCE_END.finditer(self.text, lo, start):
+            lo = stop.end()
+        return lo
+
     def _forward_said(self, index: int) -> bool:
         """Whether the number's sentence looks ahead (expect, guidance, outlook, will …)."""
         said = self._forward_cache.get(index)
         if said is None:
             start, end = self.quantities[index].span
-            lo = max(0, start - ADJUSTED_SENTENCE)
-            for stop in _SENTENCE_END.finditer(self.text, lo, start):
-                lo = stop.end()
+            lo = self._sentence_start(start, ADJUSTED_SENTENCE)
             hi = min(len(self.text), end + 80)
             after = _SENTENCE_END.search(self.text, end, hi)
             said = bool(_FORWARD_SAID.search(self.text, lo, after.start() if after else hi))
@@ -669,9 +674,7 @@ class PreparedSource:
         said = self._adjusted_cache.get(key)
         if said is None:
             start, end = self.quantities[index].span
-            lo = max(0, start - reach)
-            for stop in _SENTENCE_END.finditer(self.text, lo, start):
-                lo = stop.end()
+            lo = self._sentence_start(start, reach)
             said = bool(
                 _ADJUSTED_SAID.search(self.text, lo, start)
                 or _ADJUSTED_AFTER.match(self.text, end, end + 40)
