@@ -61,12 +61,17 @@ SURFACE_AHEAD = 6
 WORDS_BACK = 8
 WORDS_AHEAD = 4
 
-_SENTENCE_END = re.compile(r"[。！？!?；;\n\r]|\.(?=\s|$)")
+# A full stop ends a sentence before a space or the end. Both patterns start with the boundary
+# character (a lookbehind after it, "(?<!\.)": the character was not "."), so the engine skips
+# ahead to the next candidate character instead of trying every branch at every position.
+_SENTENCE_END = re.compile(r"[。！？!?；;\n\r.](?:(?<!\.)|(?=\s|$))")
 # A comma is a clause end unless it groups thousands (1,234); a colon unless it is a time (09:15).
-_CLAUSE_END = re.compile(r"[，、：（）()\[\]【】\"“”]|,(?!\d{3})|(?<!\d),|(?<!\d):|:(?!\d)")
+_CLAUSE_END = re.compile(r"[，、：（）()\[\]【】\"“”]|,(?:(?!\d{3})|(?<!\d,))|:(?:(?<!\d:)|(?!\d))")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _WORD = re.compile(r"[A-Za-z][A-Za-z&'\-]*")
 _DIGIT = re.compile(r"[0-9]")
+# "自2022年10月以来…最低水平1.8%": the start of a window, not the date the number is stated for
+_SINCE_AFTER = re.compile(r"[ \t]*以来")
 _OR_ALTERNATIVE = re.compile(r"[ \t]*,?[ \t]*or[ \t]+")
 _OF_METRIC = re.compile(
     r"(?:[ \t]+[A-Za-z][A-Za-z'-]*){0,3}?[ \t]+(?i:in|of)(?:[ \t]+[A-Za-z][A-Za-z&'-]*){0,3}[ \t]+"
@@ -271,7 +276,12 @@ def _describe_one(
             reach = MAX_BACK if claim else ANCHOR_CHARS
             if other.span[0] < reach_start or start - other.span[1] > reach:
                 break
-            if other.kind is Kind.DATE and other.span[1] <= start and other.date is not None:
+            if (
+                other.kind is Kind.DATE
+                and other.span[1] <= start
+                and other.date is not None
+                and not _SINCE_AFTER.match(text, other.span[1])
+            ):
                 ctx.anchor = other.date
                 break
             j -= 1
@@ -415,10 +425,14 @@ def _surface(
     ahead = text[end : min(clause_end, end + SURFACE_AHEAD * 4)]
     # Chinese: character bigrams of the CJK runs, nearest SURFACE_BACK characters
     # (only bigrams within the limit are visited: a bigram at ``pos`` is len - pos - 2
-    # characters before the number, or ``pos`` after it)
+    # characters before the number, or ``pos`` after it). The loop runs ~500 times per
+    # source, so `_decay` and `Context.add` are written out (the same arithmetic: the
+    # distance is never negative here).
+    features = ctx.features
     for segment, before in ((back, True), (ahead, False)):
         limit = SURFACE_BACK if before else SURFACE_AHEAD
         first = len(segment) - 2 - limit if before else 0
+        scale = 1.0 if before else AFTER_NUMBER
         for m in _CJK.finditer(segment, max(first, 0)):
             run = m.group()
             base = m.start()
@@ -426,8 +440,10 @@ def _surface(
             for i in range(stop):
                 pos = base + i
                 distance = len(segment) - pos - 2 if before else pos
-                weight = _decay(distance) * (1.0 if before else AFTER_NUMBER)
-                ctx.add("~" + run[i : i + 2], weight)
+                weight = 1.0 / (1.0 + distance / DECAY_CHARS) * scale
+                key = "~" + run[i : i + 2]
+                if weight > features.get(key, 0.0):
+                    features[key] = weight
     # English: content words, nearest first
     words_back = [w.lower() for w in _WORD.findall(back)][-WORDS_BACK:]
     for rank, word in enumerate(reversed(words_back)):

@@ -424,7 +424,7 @@ _BACK_BASIS = re.compile(
     _literal_alternation(zh=_words(_ZH["basis"]), en=_words(_EN["basis"]), backwards=True)
 )
 _BACK_COMPARATIVE = re.compile(
-    r"[ \t]*(?:(?:eht|a|elbarapmoc|emas|s'raey tsal|raey roirp)[ \t]+)*(?:"
+    r"[ \t]*(?:(?:eht|a|elbarapmoc|emas|s'raey tsal|raey roirp|detroper)[ \t]+)*(?:"
     + _literal_alternation(
         zh=["较", "比", "与", "相比", "同比"],
         en=["versus", "vs.", "vs", "compared to", "compared with", "from", "over", "than", "since"],
@@ -447,7 +447,9 @@ _ROLE_AFTER_RE = re.compile(
     _literal_alternation(zh=_words(_ZH["roles_after"]), en=_words(_EN["roles_after"]))
 )
 _BASIS_RE = re.compile(_literal_alternation(zh=_words(_ZH["basis"]), en=_words(_EN["basis"])))
-_BAND_BEFORE_RE = re.compile(r"(?<![a-z])(?P<band>low|mid|high)-\Z")
+_BAND_BEFORE_RE = re.compile(
+    r"(?<![a-z])(?:(?P<from>low|mid|high)(?:-|-? )to[- ])?(?P<band>low|mid|high)[- ]\Z"
+)
 _BANDS = {"low": 0, "mid": 4, "high": 7}
 _YEAR_RANGE_AFTER_RE = re.compile(r"[ \t]*[-—~～至到][ \t]*(?:19|20)[0-9]{2}[ \t]?年")
 _YEAR_PREPOSITION_RE = re.compile(
@@ -508,7 +510,7 @@ _START = re.Match.start
 _EOS_CHARS = frozenset("。！？!?\n.")
 
 
-_CJK_RE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+_CJK_RUNS = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+")
 _ZH_DIGIT_VALUE = {ch: i for i, ch in enumerate("〇一二三四五六七八九")}
 
 
@@ -549,6 +551,9 @@ class _Anchor:
     year: int | None = None
     part: str | None = None
     relative: int | None = None
+    # "up from $56 billion in the first quarter of 2020": the period of the comparison value
+    # right before it only, not of the sentence's other numbers (`_period_for`)
+    compared: bool = False
 
 
 # --------------------------------------------------------------------------------------------
@@ -592,7 +597,8 @@ _ASCII_LETTERS = re.compile(r"[A-Za-z]+")
 
 def _guess_lang(text: str) -> str:
     sample = text[:4000]
-    cjk = len(_CJK_RE.findall(sample))
+    # counted by runs: one string per CJK character was ~0.2 ms of every extraction
+    cjk = sum(map(len, _CJK_RUNS.findall(sample)))
     letters = sum(map(len, _ASCII_LETTERS.findall(sample)))  # str.isalpha() of ASCII
     return "zh" if cjk * 2 >= letters else "en"
 
@@ -717,6 +723,8 @@ class _Extractor:
         ):
             self.dropped_anchor_end = anchor.end  # "from the third quarter of 2019": both
             return
+        if _COMPARED_AMOUNT_BEFORE_RE.search(self.low, max(0, anchor.start - 64), anchor.start):
+            anchor.compared = True
         self.anchors.append(anchor)
 
     def _date_atom(
@@ -798,9 +806,13 @@ class _Extractor:
         else:
             span_start = start
             prev = t[start - 2] if start > 1 else ""
-            if ch == "-" and prev.isalpha() and unit_word and frac is None:
-                band = _BAND_BEFORE_RE.search(self.low, max(0, start - 6), start)
-                if band is not None and _UNITS[_key(unit_word)][1] == "%":
+            if ch in "- " and prev.isalpha() and unit_word and frac is None:
+                band = _BAND_BEFORE_RE.search(self.low, max(0, start - 16), start)
+                if (
+                    band is not None
+                    and _UNITS[_key(unit_word)][1] == "%"
+                    and (ch == "-" or _is_decade(int_part, band))
+                ):
                     return self._band(band, int_part, end)
             if ch.isascii():
                 if (
@@ -883,6 +895,11 @@ class _Extractor:
                 unit = _UNITS[_key(unit_word.lstrip("-"))][1]
                 if unit == "%" and _key(unit_word) == "pct" and self._lang_at(start, end) == "zh":
                     unit = "pp"  # Chinese broker notes: 同比提升9pct is nine points
+        if unit is None and scale is None and currency is None and not duo:
+            cents = _CENTS_AFTER_RE.match(self.low, end)
+            if cents is not None:  # "79¢", "79 cents": $0.79
+                mantissa, precision, unit = mantissa / 100, precision / 100, "USD"
+                end = cents.end()
         if currency is not None and unit not in ("%", "pp", "x"):
             unit = currency  # "$5 million" and "5 million dollars" alike; "$5 x" keeps "x"
         if (
@@ -1030,13 +1047,18 @@ class _Extractor:
         return scaled or high > int(self.t[start:end])
 
     def _band(self, band: re.Match[str], tens: str, end: int) -> int:
-        """ "mid-20 percent range": a band of a decade, low N–N+3, mid N+4–N+6, high N+7–N+9."""
+        """ "mid-20 percent range": a band of a decade, low N–N+3, mid N+4–N+6, high N+7–N+9;
+        "the mid 20% range" the same, and "low to mid 20% range" runs from N to N+6."""
         if len(tens) != 2 or tens[1] != "0":
             return end
-        low = int(tens) + _BANDS[band.group("band")]
+        last = band.group("band")
+        first = band.group("from") or last
+        if _BANDS[first] > _BANDS[last]:
+            return end
+        low = int(tens) + _BANDS[first]
         atom = _Atom(band.start(), end, Kind.NUMBER, "en", mantissa=Decimal(low))
         atom.unit, atom.qualifier = "%", Qualifier.RANGE
-        atom.high = Decimal(low + (3 if band.group("band") == "low" else 2))
+        atom.high = Decimal(int(tens) + _BANDS[last] + (3 if last == "low" else 2))
         atom.core_end = end
         self.atoms.append(atom)
         return end
@@ -1178,7 +1200,11 @@ class _Extractor:
             return end
         self._date_atom(start, end, year, month, day, relative)
         if year is not None and month is None:
-            self._add_year_anchor(start, end, year, "FY" if m.group("zd_fy") else None)
+            part = "FY" if m.group("zd_fy") else None
+            split = _SPLIT_YEAR_BEFORE_RE.search(self.t, max(0, start - 8), start)
+            if split is not None and (int(split.group("y")) + 1) % 100 == year % 100:
+                start = split.start()  # "较23/24年度": one crop year, named as a comparison base
+            self._add_year_anchor(start, end, year, part)
         return end
 
     def _glued_year_before(self, start: int) -> _Atom | None:
@@ -1413,6 +1439,8 @@ class _Extractor:
             numbers = [a for a in atoms if a.kind is Kind.NUMBER]
             several = len(numbers) > 1
             if several:
+                if self._has_spaced_header(end):
+                    self._spaced_table(numbers, end)
                 numbers = self._merge_ranges(numbers)
                 self._groups(numbers)
                 if len(numbers) >= SERIES_MIN_ROWS and len(atoms) > len(numbers):
@@ -1440,10 +1468,85 @@ class _Extractor:
             else:
                 dates = [a for a in atoms if a.kind is Kind.DATE]
                 self.out.extend(sorted(numbers + dates, key=_BY_START))
-        self.last_anchor = anchors[-1] if atoms and anchors else None
+        own = [a for a in anchors if not a.compared] if atoms else []
+        self.last_anchor = own[-1] if own else None
         self.atoms = []
         self.anchors = []
         self.sentence_start = end
+
+    def _has_spaced_header(self, end: int) -> bool:
+        """Whether the sentence writes two bracketed units side by side ("（股） （%）")."""
+        return _SPACED_HEADER_RE.search(self.t, self.sentence_start, end) is not None
+
+    def _spaced_table(self, numbers: list[_Atom], end: int) -> None:
+        """A typeset table flattened to one line: "股份类别 持股数量（股） 持股比例（%）一、
+        有限售条件股份 3,000,000 1.23二、无限售条件股份 240,000,000 98.77…", or with
+        the units on a line of their own ("持股数量 持股比例号 （股） （%）2 上海静安…
+        6,000,000 2.473 上海金兴… 3,000,000 1.234 金樟贤…"). Under a header of k
+        bracketed units, a row is k bare numbers separated by spaces only; its i-th number
+        takes the i-th unit. Rows numbered 1, 2, 3… lose the separator before the next row's
+        number: "2.473 上海金兴贸易公司" is 2.47 and row 3. A row's last cell is cut only when
+        its trailing digits are exactly the next row number (the one after the previous
+        row's, or after the previous "N、" section number before "、"), so "2.473" stays
+        whole wherever the numbering does not continue."""
+        t = self.t
+        headers = [
+            (m.end(), [_header_unit(u) for u in _HEADER_UNIT_RE.findall(m.group())])
+            for m in _SPACED_HEADER_RE.finditer(t, self.sentence_start, end)
+        ]
+        bare = [
+            a
+            for a in numbers
+            if a.unit is None and a.scale is None and a.group is None and a.high is None
+        ]
+        row_number: int | None = None
+        h = -1
+        i = 0
+        while i < len(bare):
+            a = bare[i]
+            while h + 1 < len(headers) and headers[h + 1][0] <= a.start:
+                h += 1
+                row_number = None
+            if h < 0:
+                i += 1
+                continue
+            units = headers[h][1]
+            j = i + 1
+            while j < len(bare) and t[bare[j - 1].end : bare[j].start].isspace():
+                j += 1
+            run = bare[i:j]
+            after = t[run[-1].end : run[-1].end + 1]
+            if len(run) == 1 and a.mant_precision == 1 and after.isspace() and a.mantissa > 0:
+                row_number = int(a.mantissa)  # "2 上海静安…": the row's number
+            elif len(run) == len(units):
+                last = run[-1]
+                expected: int | None = None
+                if after == "、":
+                    section = _SECTION_NUMBER_RE.findall(t, self.sentence_start, last.start)
+                    expected = int(section[-1]) + 1 if section else None
+                elif row_number is not None:
+                    expected = row_number + 1
+                cut = expected is not None and self._cut_row_number(last, str(expected))
+                if cut and after != "、":
+                    row_number = expected
+                for cell, (scale, unit) in zip(run, units, strict=True):
+                    cell.scale, cell.unit = scale, unit
+            i = j
+
+    def _cut_row_number(self, cell: _Atom, digits: str) -> bool:
+        """Give back the next row's number glued to a cell ("2.473" → 2.47 when row 3 follows)."""
+        text = self.t[cell.start : cell.end]
+        dot = text.find(".")
+        if dot < 0 or not text.endswith(digits) or len(text) - dot - 1 <= len(digits):
+            return False
+        kept = text[: -len(digits)]
+        int_part, frac = kept.lstrip("+-").split(".")
+        mantissa, precision = read_arabic(int_part, frac)
+        cell.mantissa = -mantissa if kept.startswith("-") else mantissa
+        cell.mant_precision = precision
+        cell.end = cell.core_end = cell.end - len(digits)
+        cell.digits = len(int_part) + len(frac)
+        return True
 
     def _series(self, atoms: list[_Atom]) -> None:
         """A time series written out as text, "中国PPI生产资料环比(月)(%)：2025年4月为-0.5%，
@@ -1453,6 +1556,7 @@ class _Extractor:
         the first date (the metric is named once, far from most rows)."""
         t = self.t
         i = 0
+        periods: dict[int, Period | None] = {}  # a quarter's row: its period, read here
         while i < len(atoms):
             rows: list[_Atom] = []
             j = i
@@ -1461,17 +1565,27 @@ class _Extractor:
                 if not (
                     d.kind is Kind.DATE
                     and d.date is not None
-                    and d.date.month is not None
                     and d.group is None
                     and n.kind is Kind.NUMBER
                     and n.group is None
                     and n.high is None
-                    and _SERIES_IS_RE.fullmatch(t, d.end, n.start)
+                    and (
+                        (d.date.month is not None and _SERIES_IS_RE.fullmatch(t, d.end, n.start))
+                        or (  # "2020一季度为-12.5%": a quarter's row
+                            d.date.month is None
+                            and d.date.year is not None
+                            and _SERIES_QUARTER_IS_RE.fullmatch(t, d.end, n.start)
+                        )
+                    )
                     and (not rows or _SERIES_SEP_RE.fullmatch(t, atoms[j - 1].end, d.start))
                     and (not rows or n.unit == rows[0].unit)
                 ):
                     break
                 rows.append(n)
+                quarter = _SERIES_QUARTER_IS_RE.fullmatch(t, d.end, n.start)
+                if d.date.month is None and quarter is not None:
+                    part = _PERIOD_PARTS.get(_key(quarter.group("part")))
+                    periods[id(n)] = _period(d.date.year, part, None)
                 j += 2
             if len(rows) >= SERIES_MIN_ROWS:
                 header = self._series_header(atoms[i].start)
@@ -1485,6 +1599,8 @@ class _Extractor:
                         )
                         n.role = None
                         n.basis = Basis(_BASIS[_key(basis.group())]) if basis else None
+                        if id(n) in periods:
+                            n.period = periods[id(n)]
                 i = j
             else:
                 i += 1
@@ -1857,6 +1973,7 @@ class _Extractor:
                             year=year_src.year,
                             part=part_src.part,
                             relative=year_src.relative,
+                            compared=p.compared or a.compared,
                         )
                         continue
             out.append(a)
@@ -1866,7 +1983,7 @@ class _Extractor:
             if a.year is not None or a.relative is not None:
                 year = a
             elif year is not None and a.part is not None:
-                out[i] = _Anchor(a.start, a.end, year.year, a.part, year.relative)
+                out[i] = _Anchor(a.start, a.end, year.year, a.part, year.relative, a.compared)
         return out
 
     def _period_for(self, atom: _Atom, anchors: list[_Anchor], next_start: int) -> Period | None:
@@ -1882,7 +1999,8 @@ class _Extractor:
         after: _Anchor | None = None
         for a in anchors:
             if a.end <= atom.start:
-                before = a
+                if not a.compared:
+                    before = a
             elif a.start >= atom.core_end:
                 if a.start <= next_start:
                     after = a
@@ -1891,6 +2009,9 @@ class _Extractor:
         same_clause = after is not None and not _CLAUSE_BREAK_RE.search(
             t, atom.core_end, after.start
         )
+        if before is not None and _ANCHOR_IS_RE.fullmatch(t, before.end, atom.start):
+            same_clause = False  # "其中上半年为25.2%、第三季度为13.8%": 25.2% is the half year's
+            after = None
         if (
             not same_clause
             and after is not None
@@ -1899,6 +2020,21 @@ class _Extractor:
         ):
             after = None  # "每股收益为0.83元，去年同期为0.41元": 去年同期 is the next number's
         if same_clause or chosen is None:
+            if (
+                same_clause
+                and after is not None
+                and before is not None
+                and before.year is None
+                and before.relative is None
+                and before.part not in (None, "FY")
+                and after.year is not None
+                and after.part in (None, "FY")
+                and _FISCAL_NAME_RE.match(t, after.start)
+                and not _CLAUSE_BREAK_RE.search(t, before.end, atom.start)
+            ):
+                # "Third quarter sales were $295.3 million in fiscal year '21": that quarter
+                # of that fiscal year
+                return _period(after.year, before.part, None)
             chosen = after
         if chosen is None:
             return None
@@ -1956,6 +2092,12 @@ class _Extractor:
                 "repaired": repaired,
             }
         )
+
+
+def _is_decade(tens: str, band: re.Match[str]) -> bool:
+    """Whether "mid 20%" names a band of a decade (20, 30…), the bands in rising order."""
+    first, last = band.group("from") or band.group("band"), band.group("band")
+    return len(tens) == 2 and tens[1] == "0" and _BANDS[first] <= _BANDS[last]
 
 
 def _years_of(span: str) -> list[int]:
@@ -2019,6 +2161,9 @@ _PERIOD_LIST_GAP_RE = re.compile(r"[ \t]*(?:,|，|、|和|及|与|(?:and|&))?[ \
 SERIES_MIN_ROWS = 3
 SERIES_HEADER_CHARS = 40
 _SERIES_IS_RE = re.compile(r"[ \t]*(?:为|是|[:：])?[ \t]*")
+_SERIES_QUARTER_IS_RE = re.compile(
+    r"[ \t]*年?[ \t]*(?P<part>第?[一二三四1-4]季度|[上下]半年|前三季度)[ \t]*(?:为|是|[:：])?[ \t]*"
+)
 _SERIES_SEP_RE = re.compile(r"[ \t]*[,，、;；][ \t]*")
 _SERIES_HEADER_STOP_RE = re.compile(r"[。；;！？!?\n:：,，]")
 _GLUED_RUN_RE = re.compile(r"[0-9.\-]+")
@@ -2029,6 +2174,26 @@ _SIGNED_DIGIT_RE = re.compile(r"-[0-9]")
 _HEADER_CELL_RE = re.compile(
     r"(?P<name>[^()（）0-9%.。，,；;：:\s]{1,16})[(（](?P<unit>[^()（）\s]{1,4})[)）]"
 )
+# Two or more bracketed units side by side, each after its column's name or not: "持股数量（股）
+# 持股比例（%）", "持股比例号 （股） （%）" — the header of a typeset table (`_spaced_table`).
+_TABLE_UNIT = r"[(（](?:%|％|股|元|万元|亿元|万股|亿股|万|亿|倍|家|人)[)）]"
+_SPACED_HEADER_RE = re.compile(
+    rf"(?:{_TABLE_UNIT}[ \t]*[^()（）0-9\s。；;，,]{{0,12}}[ \t]*)+{_TABLE_UNIT}"
+)
+_HEADER_UNIT_RE = re.compile(r"[(（]([^()（）]+)[)）]")
+# The first half of a split (crop or fiscal) year "2024/25年度", "23/24 年度" before its second.
+_SPLIT_YEAR_BEFORE_RE = re.compile(r"(?<![0-9])(?:19|20)?(?P<y>[0-9]{2}) ?/ ?\Z")
+# "compared to $51.7 billion in the first quarter of 2020", "up from 45% in 2019": the period
+# of a comparison value, not of the sentence's own figures.
+_COMPARED_AMOUNT_BEFORE_RE = re.compile(
+    r"\b(?:compared (?:to|with)|versus|vs\.?|from)[ \t]+(?:approximately |about )?"
+    r"\$?[0-9][0-9.,]*(?:[ \t]?(?:billion|million|thousand|%|percent))?"
+    r"[ \t]+(?:in|for|during)[ \t]+(?:the[ \t]+)?\Z"
+)
+_ANCHOR_IS_RE = re.compile(r"[ \t]*(?:为|是|[:：])[ \t]*")
+_FISCAL_NAME_RE = re.compile(r"(?i:fiscal\b|fy)")
+_CENTS_AFTER_RE = re.compile(r"[ \t]?(?:¢|cents?(?![a-z]))")
+_SECTION_NUMBER_RE = re.compile(r"(?<![0-9.])([0-9]{1,2})、")
 _HEADER_STOP_RE = re.compile(r"[。；;！？!?\n：:]")
 _DATE_COLUMN_RE = re.compile(r".*(?:日期|时间|交易日)", re.DOTALL)
 
