@@ -1,14 +1,15 @@
 """Batch throughput against a fake OpenAI-compatible endpoint that answers after 200 ms.
 
-Run: ``.venv/bin/python benchmarks/bench_batch.py [--quick] [--workers N] [--only 500x32]``
-(or ``--overhead``).
+Run: ``.venv/bin/python benchmarks/bench_batch.py [--quick] [--workers N] [--only 500x32]
+[--transport httpx]`` (or ``--overhead``).
 
-The fake server (``tests/fake_batch_api.py``, a separate process on 127.0.0.1, so its CPU is not
-counted as verisum's) answers every chat request with a valid summary of the sample transcript
-after a fixed 200 ms. Each configuration runs ``verisum``'s `summarize_many` in a fresh child
-process over a JSONL of N variants of the sample transcript (each one a different document, so
-nothing is answered from a cache), then runs the same batch again. Printed, all measured in this
-run:
+The fake server (``benchmarks/fake_endpoint.py``, a separate process on 127.0.0.1, so its CPU
+is not counted as verisum's; built to cost as little CPU as possible, since on two cores every
+millisecond it spends is taken from verisum) answers every chat request with a valid summary of
+the sample transcript after a fixed 200 ms. Each configuration runs ``verisum``'s
+`summarize_many` in a fresh child process over a JSONL of N variants of the sample transcript
+(each one a different document, so nothing is answered from a cache), then runs the same batch
+again. Printed, all measured in this run:
 
 * wall time, the ideal ``N × 0.2 s / concurrency`` and the efficiency ideal/wall (target ≥ 0.85
   at concurrency 32);
@@ -18,13 +19,20 @@ run:
   processes, which are forked after the imports: extraction, the pipeline, verification, the
   HTTP client, the response cache and the output files; target ≤ 20 ms), and the parent's share
   of it (reading inputs, resume checks, coordination);
+* the fake server's CPU per document;
 * the peak RSS of the child and of its largest worker, to show memory does not grow with N
   (the same concurrency at two sizes);
 * the 1-minute load average before each run (the machine may be shared: a busy core shows);
 * the second run: wall time and model requests the server received (target 0);
-* the batch layer's own share: CPU per document of `summarize_many` minus that of calling
-  `asummarize` in a plain loop on the same documents, both with `FakeLLM` (no HTTP): what the
-  input streaming, hashing, resume check, atomic writes and bookkeeping add.
+* then, per configuration, where the CPU went (`cpu_split`: a sampling profiler in the child and
+  in every worker): ms per document and share for the HTTP client, verisum's LLM layer, the
+  pipeline's parts, the batch layer and the event loop, plus the fake server's;
+* with ``--overhead`` only: the batch layer's own share, CPU per document of `summarize_many`
+  minus that of calling `asummarize` in a plain loop on the same documents, both with `FakeLLM`
+  (no HTTP).
+
+``--transport httpx`` runs the child with httpx's own transport instead of the aiohttp one
+`toolkit.batch_client` uses, to show the difference (everything else the same).
 
 Concurrency 1 uses 50 documents instead of 500 (500 would take 100 s by construction).
 
@@ -46,6 +54,9 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
+
+from cpu_split import PARTS
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "kuaishou-2024q1-call.txt"
@@ -62,10 +73,25 @@ def _children_cpu() -> float:
 
 def child(args: argparse.Namespace) -> None:
     """One batch run in this process; prints a JSON line of measurements."""
+    from cpu_split import Sampler, sample_workers, worker_counts
+
     from toolkit.batch import summarize_many
     from toolkit.settings import Settings
 
+    if args.transport == "httpx":
+        import openai
+
+        from toolkit import batch_client
+
+        batch_client.http_client = lambda before, after: openai.DefaultAsyncHttpxClient(
+            event_hooks={"request": [before], "response": [after]}
+        )
     settings = Settings(openai_base_url=args.base_url, cache_dir=Path(args.cache))
+    split_dir = Path(args.out).parent / "cpu-split"
+    split_dir.mkdir(exist_ok=True)
+    sample_workers(split_dir)
+    sampler = Sampler()
+    sampler.start()
     cpu0, kids0, wall0 = time.process_time(), _children_cpu(), time.perf_counter()
     result = summarize_many(
         args.input,
@@ -77,6 +103,8 @@ def child(args: argparse.Namespace) -> None:
     )
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     workers_cpu = _children_cpu() - kids0  # the worker processes, reaped when the run closed
+    split = sampler.stop()
+    split.update(worker_counts(split_dir))
     rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     worker_rss_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     run = json.loads((Path(args.out) / "run.json").read_text(encoding="utf-8"))
@@ -92,6 +120,7 @@ def child(args: argparse.Namespace) -> None:
                 "succeeded": result.counts.succeeded,
                 "resumed": result.counts.resumed,
                 "failed": result.counts.failed,
+                "split": dict(split),
             }
         )
     )
@@ -158,7 +187,8 @@ def run_child(
     cache: Path,
     concurrency: int,
     workers: int | None,
-) -> dict[str, float]:
+    transport: str,
+) -> dict[str, Any]:
     command = [
         sys.executable,
         __file__,
@@ -174,12 +204,38 @@ def run_child(
         "--concurrency",
         str(concurrency),
         *(["--workers", str(workers)] if workers is not None else []),
+        "--transport",
+        transport,
     ]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VERISUM_", "OPENAI_"))}
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     if done.returncode not in (0, 2):
         raise SystemExit(f"child failed ({done.returncode}):\n{done.stderr[-3000:]}")
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def cpu_split(run: dict[str, Any], cpu_ms: float, server_ms: float) -> dict[str, float]:
+    """ms of CPU per document by part: verisum's measured CPU shared out by the samples."""
+    samples: dict[str, int] = run["split"]
+    total = sum(samples.values()) or 1
+    split = {part: cpu_ms * samples.get(part, 0) / total for part in PARTS}
+    split["fake server"] = server_ms
+    return split
+
+
+def print_splits(splits: list[tuple[str, dict[str, float]]]) -> None:
+    """One column per configuration: ms/doc and share of the total (verisum + fake server)."""
+    if not splits:
+        return
+    print("\nWhere the CPU went, ms per document (share of verisum + fake server), sampled:")
+    print(f"{'part':<26}" + "".join(f"{name:>16}" for name, _ in splits))
+    for part in (*PARTS, "fake server"):
+        cells = []
+        for _, split in splits:
+            total = sum(split.values()) or 1.0
+            cells.append(f"{split[part]:>7.2f} ({split[part] / total:>4.0%})")
+        print(f"{part:<26}" + "".join(f"{c:>16}" for c in cells))
+    print(f"{'total':<26}" + "".join(f"{sum(s.values()):>7.2f}        " for _, s in splits))
 
 
 def main() -> None:
@@ -194,6 +250,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None, help="worker processes per run")
     parser.add_argument("--only", nargs="+", default=None, help="configurations like 500x32")
     parser.add_argument("--overhead", action="store_true", help="only the batch layer's share")
+    parser.add_argument(
+        "--transport",
+        choices=("aiohttp", "httpx"),
+        default="aiohttp",
+        help="httpx: the batch client on httpx's own transport (for comparison)",
+    )
     args = parser.parse_args()
     if args.child:
         child(args)
@@ -209,7 +271,7 @@ def main() -> None:
         )
         return
     server = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests" / "fake_batch_api.py"), "--delay", str(DELAY)],
+        [sys.executable, str(ROOT / "benchmarks" / "fake_endpoint.py"), "--delay", str(DELAY)],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -220,7 +282,7 @@ def main() -> None:
         cores = os.cpu_count() or 1
         print(
             f"fake endpoint {base_url}, {DELAY * 1000:.0f} ms per answer; sample transcript "
-            f"{len(text)} chars; {cores} CPUs"
+            f"{len(text)} chars; {cores} CPUs; batch client transport: {args.transport}"
         )
         header = (
             f"{'docs':>5} {'conc':>4} {'wrk':>3} {'load':>4} {'wall s':>7} {'ideal s':>7} "
@@ -229,6 +291,7 @@ def main() -> None:
             f"{'wrk RSS':>7} {'2nd run s':>9} {'2nd calls':>9}"
         )
         print(header)
+        splits: list[tuple[str, dict[str, float]]] = []
         configs = QUICK if args.quick else CONFIGS
         if args.only:
             configs = [(int(a), int(b)) for a, b in (c.split("x") for c in args.only)]
@@ -243,10 +306,14 @@ def main() -> None:
                         handle.write(json.dumps(row, ensure_ascii=False) + "\n")
                 out, cache = folder / "out", folder / "cache"
                 server_cpu0 = process_cpu(server.pid)
-                first = run_child(base_url, source, out, cache, concurrency, args.workers)
+                first = run_child(
+                    base_url, source, out, cache, concurrency, args.workers, args.transport
+                )
                 server_ms = (process_cpu(server.pid) - server_cpu0) / count * 1000
                 before = stats(base_url)["chat_requests"]
-                second = run_child(base_url, source, out, cache, concurrency, args.workers)
+                second = run_child(
+                    base_url, source, out, cache, concurrency, args.workers, args.transport
+                )
                 calls = stats(base_url)["chat_requests"] - before
             assert first["succeeded"] == count, first
             ideal = count * DELAY / concurrency
@@ -263,6 +330,8 @@ def main() -> None:
                 f"{first['rss_mib']:>7.0f} {worker_rss:>7} "
                 f"{second['wall']:>9.2f} {calls:>9}"
             )
+            splits.append((f"{count}x{concurrency}", cpu_split(first, cpu_ms, server_ms)))
+        print_splits(splits)
     finally:
         server.terminate()
         server.wait()

@@ -77,7 +77,7 @@ def test_a_jsonl_with_bad_lines_records_each_by_file_and_line_and_the_rest_go_on
         errors[f"{source}:6"]["error"] == "InputError"
         and "empty" in errors[f"{source}:6"]["message"]
     )
-    written = {json.loads(line)["doc_id"] for line in (tmp_path / "out" / "summaries.jsonl").open()}
+    written = {row["doc_id"] for row in read_jsonl(tmp_path / "out" / "summaries.jsonl")}
     assert written == {"a", "c"}
     assert len(llm.calls) == 2
 
@@ -413,7 +413,7 @@ def test_limit_takes_only_the_first_documents_and_a_later_run_adds_the_rest(
     rest = fake_llm()
     result = summarize_many(docs, out=tmp_path, llm=rest)
     assert (result.counts.resumed, result.counts.succeeded, len(rest.calls)) == (2, 3, 3)
-    ids = [json.loads(line)["doc_id"] for line in (tmp_path / "summaries.jsonl").open()]
+    ids = [row["doc_id"] for row in read_jsonl(tmp_path / "summaries.jsonl")]
     assert ids == [f"call-{n}" for n in range(5)]  # input order, not completion order
 
 

@@ -86,7 +86,7 @@ def test_two_workers_share_the_documents_and_a_second_run_forks_nothing(
     assert len(pids(writers)) == 12  # resumed in the parent: no worker was started
     run = json.loads((out / "run.json").read_text())
     assert run["options"]["workers"] == 2
-    ids = [json.loads(line)["doc_id"] for line in (out / "summaries.jsonl").open()]
+    ids = [row["doc_id"] for row in read_jsonl(out / "summaries.jsonl")]
     assert ids == [d["id"] for d in docs]  # input order
     stored = json.loads((out / "call-3.json").read_text())
     assert stored["batch"]["attempts"] == 1 and stored["batch"]["input_sha256"]

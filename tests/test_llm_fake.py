@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import math
+import re
+import unicodedata
 
 import pytest
 from pydantic import BaseModel
 
 from toolkit.errors import LLMOutputInvalid
-from toolkit.llm import StructuredLLM
+from toolkit.llm import _SURELY_WIDE, StructuredLLM, estimate_tokens
 from toolkit.testing import FakeLLM
 
 
@@ -71,3 +74,20 @@ def test_usage_is_counted_and_async_works_too() -> None:
     assert llm.usage.calls == 2
     assert llm.usage.prompt_tokens == 4  # two characters, twice
     assert llm.usage.cost_usd == 0
+
+
+def test_estimate_tokens_counts_wide_characters_as_one_lookup_per_character_would() -> None:
+    def plain(text: str) -> int:  # the definition: 1 per W/F character, 1 per 3 others
+        wide = sum(unicodedata.east_asian_width(c) in ("W", "F") for c in text)
+        return wide + math.ceil((len(text) - wide) / 3)
+
+    # The fast path skips the lookup for whole blocks: every code point in them must be wide.
+    in_fast_blocks = [
+        chr(code)
+        for low, high in re.findall(r"\\u(\w{4})-\\u(\w{4})", _SURELY_WIDE.pattern)
+        for code in range(int(low, 16), int(high, 16) + 1)
+    ]
+    assert len(in_fast_blocks) > 30000
+    assert all(unicodedata.east_asian_width(c) in ("W", "F") for c in in_fast_blocks)
+    for text in ("营收294亿元，同比增长27.4%。", "Ｑ１ revenue ¥ 16.65 billion 😀 ㈱ é", "ｱｲｳ ｴ"):
+        assert estimate_tokens(text) == plain(text)

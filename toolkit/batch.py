@@ -440,6 +440,8 @@ class _Run:
                         self.pool.abandon()
                     await self.pool.close()
                 if owned and self.llm is not None:
+                    if isinstance(self.llm, PacedLLMClient):
+                        await self.llm.aclose()  # its connections belong to this loop
                     await asyncio.to_thread(self.llm.close)
             self.out.assemble(name for _, name in sorted(self.done_names))
             status: Status = "interrupted" if self.stopping else "finished"

@@ -9,14 +9,32 @@ a response it reports 429 (with its Retry-After) or success.
 
 The hooks go in through `LLMClient`'s public ``async_http_hooks``. Everything else — retries,
 cache, usage, errors, Retry-After parsing — is the parent's.
+
+**Transport.** A batch keeps dozens of requests in flight, and httpx's own connection pool
+(httpcore 1.0) scans every connection, and for every idle one every connection again, each
+time a request starts or ends; with 32 connections that scan and httpcore/anyio's per-request
+layers cost ~5-8 ms of CPU per request (measured: ``benchmarks/bench_batch.py`` prints the
+split). So the batch client uses the openai SDK's own aiohttp transport
+(`openai.DefaultAioHttpClient`, from the ``httpx-aiohttp`` package: the same httpx client,
+hooks, timeouts and errors, with aiohttp's pool and C HTTP parser underneath), and falls back
+to the default httpx transport when that package is missing. Call `aclose` in the event loop
+that used the client before the loop ends (aiohttp sessions belong to their loop).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
+import openai
+
+try:
+    from httpx_aiohttp import AiohttpTransport
+except ImportError:  # pragma: no cover - an install without the batch transport
+    AiohttpTransport = None  # type: ignore[assignment,misc]
 
 from toolkit.llm import LLMClient, estimate_tokens, retry_after_from_headers
 from toolkit.ratelimit import AdaptiveLimiter
@@ -38,6 +56,27 @@ class PacedLLMClient(LLMClient):
         )
         self.limiter = limiter
 
+    def _openai_async(self) -> openai.AsyncOpenAI:
+        """`LLMClient`'s per-loop async client, on the aiohttp transport (module docstring)."""
+        loop = asyncio.get_running_loop()
+        client = self._async.get(loop)
+        if client is None:
+            client = openai.AsyncOpenAI(
+                api_key=self._api_key or "local",
+                base_url=self._base_url(),
+                timeout=self._timeout(),
+                max_retries=0,
+                http_client=http_client(self._before, self._after),
+            )
+            self._async[loop] = client
+        return client
+
+    async def aclose(self) -> None:
+        """Close this event loop's HTTP client and its connections (before the loop ends)."""
+        client = self._async.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.close()
+
     async def _before(self, request: httpx.Request) -> None:
         if request.url.path.endswith(_LIMITED_PATH):
             # Estimating costs a JSON parse per request: only when a token limit applies.
@@ -51,6 +90,61 @@ class PacedLLMClient(LLMClient):
             self.limiter.on_rate_limited(retry_after_from_headers(response.headers))
         elif response.status_code < 500:
             self.limiter.on_success()
+
+
+def http_client(
+    before: Callable[[httpx.Request], Awaitable[None]],
+    after: Callable[[httpx.Response], Awaitable[None]],
+) -> httpx.AsyncClient:
+    """An httpx client with the pacing hooks, on aiohttp's transport when it is installed."""
+    hooks: dict[str, list[Callable[..., Any]]] = {"request": [before], "response": [after]}
+    if AiohttpTransport is None:  # httpx-aiohttp is not installed: httpx's own transport
+        return openai.DefaultAsyncHttpxClient(event_hooks=hooks)
+    # The SDK's defaults (connection limits, timeout, redirects), as DefaultAioHttpClient has.
+    return openai.DefaultAioHttpClient(
+        event_hooks=hooks, transport=_AiohttpTransport(limits=openai.DEFAULT_CONNECTION_LIMITS)
+    )
+
+
+def _not_a_timeout(exc: httpx.ConnectTimeout) -> bool:
+    """httpx-aiohttp 0.2 maps every aiohttp connection error (refused, reset, closed) to
+    `httpx.ConnectTimeout`; only those caused by a timeout are one."""
+    return exc.__cause__ is not None and not isinstance(exc.__cause__, TimeoutError)
+
+
+if AiohttpTransport is not None:
+
+    class _AiohttpTransport(AiohttpTransport):
+        """httpx-aiohttp's transport, reporting a refused or dropped connection as
+        `httpx.ConnectError`/`httpx.ReadError` (so the LLM layer says "connection failed",
+        as with httpx's own transport) rather than as a timeout."""
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            try:
+                response = await super().handle_async_request(request)
+            except httpx.ConnectTimeout as exc:
+                if _not_a_timeout(exc):
+                    raise httpx.ConnectError(str(exc), request=request) from exc.__cause__
+                raise
+            response.stream = _Remapped(response.stream, request)
+            return response
+
+    class _Remapped(httpx.AsyncByteStream):
+        def __init__(self, stream: Any, request: httpx.Request) -> None:
+            self._stream = stream
+            self._request = request
+
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            try:
+                async for chunk in self._stream:
+                    yield chunk
+            except httpx.ConnectTimeout as exc:
+                if _not_a_timeout(exc):
+                    raise httpx.ReadError(str(exc), request=self._request) from exc.__cause__
+                raise
+
+        async def aclose(self) -> None:
+            await self._stream.aclose()
 
 
 def request_tokens(body: bytes) -> int:

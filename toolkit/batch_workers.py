@@ -479,6 +479,7 @@ async def _serve(sock: socket.socket, config: WorkerConfig) -> None:
         with contextlib.suppress(ConnectionError):
             await writer.drain()
     finally:
+        await llm.aclose()
         await asyncio.to_thread(llm.close)
         writer.close()
 

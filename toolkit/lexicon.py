@@ -18,6 +18,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
+from operator import itemgetter
 from pathlib import Path
 
 from toolkit.errors import ConfigError
@@ -28,6 +29,10 @@ _ASCII_TERM = re.compile(r"[\x20-\x7e]+")
 _CJK_GAP = "[ \u3000]?"
 _GAPS = str.maketrans("", "", " \u3000")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_BY_POSITION = itemgetter(0, 1)  # (start, start - end): leftmost first, then longest
+SPACED_TEXT = 12
+"""A text with a space every 12 characters or more often is read as words between spaces
+(English: one every ~6), which picks the faster of two equivalent patterns in `Lexicon.find`."""
 
 
 @dataclass(frozen=True)
@@ -61,10 +66,13 @@ class ConceptMatch:
 _Trie = dict[str, "_Trie"]
 
 
-def _trie_pattern(terms: list[str], *, gap: str = "") -> str:
+def _trie_pattern(terms: list[str], *, gap: str = "", after_first: str = "") -> str:
     """A regex matching any of ``terms``, longest first, shaped as a trie so that the engine
     follows one branch per character: ["收入", "收益率"] → "收(?:入|益率)". ``gap`` is allowed
-    between two characters of a term (OCR and typeset tables write "最 高", "换 手")."""
+    between two characters of a term (OCR and typeset tables write "最 高", "换 手").
+    ``after_first`` (a lookbehind) goes right after a term's first character: every branch
+    then starts with a literal, and the engine skips ahead to the next possible first
+    character instead of trying the pattern at every position."""
     trie: _Trie = {}
     for term in terms:
         node = trie
@@ -74,7 +82,10 @@ def _trie_pattern(terms: list[str], *, gap: str = "") -> str:
 
     def render(node: _Trie, first: bool = True) -> str:
         branches = [
-            ("" if first else gap) + re.escape(ch) + render(child, False)
+            ("" if first else gap)
+            + re.escape(ch)
+            + (after_first if first else "")
+            + render(child, False)
             for ch, child in sorted(node.items())
             if ch
         ]
@@ -112,7 +123,22 @@ class Lexicon:
             if ascii_terms
             else r"(?!)"
         )
+        # The same matches for text with few spaces (Chinese): there most characters cannot
+        # start a term, and with the lookbehind after a term's first character the pattern
+        # starts with a literal, so sre skips ahead to the next possible first character.
+        # (In English the lookbehind first is faster: it rejects a letter inside a word at
+        # once.) "." matches that first character: terms are printable ASCII.
+        self._ascii_sparse = re.compile(
+            r"(?:"
+            + _trie_pattern(ascii_terms, after_first=r"(?<![a-z0-9].)")
+            + r")(?:e?s)?(?![a-z0-9])"
+            if ascii_terms
+            else r"(?!)"
+        )
         self._cjk = re.compile(_trie_pattern(cjk_terms, gap=_CJK_GAP) if cjk_terms else r"(?!)")
+        # the terms that `concept_of` maps to their own concept as written (all but those with
+        # a gap character inside): a match of one of them needs a single dict lookup
+        self._exact = {term: cid for term, cid in terms.items() if self.concept_of(term) == cid}
         self._ancestors = {cid: self._walk_up(cid) for cid in concepts}
         self._named = {
             cid: tuple(
@@ -173,16 +199,21 @@ class Lexicon:
         lowered = text.lower()
         if len(lowered) != len(text):  # a few non-ASCII letters change length when lowered
             lowered = text.translate(_ASCII_LOWER)
-        raw: list[tuple[int, int, str]] = []
-        for pattern, haystack in ((self._ascii, lowered), (self._cjk, text)):
+        exact, concept_of = self._exact.get, self.concept_of
+        spaced = lowered.count(" ", start, stop) * SPACED_TEXT >= stop - start
+        ascii_pattern = self._ascii if spaced else self._ascii_sparse
+        raw: list[tuple[int, int, int, str]] = []
+        for pattern, haystack in ((ascii_pattern, lowered), (self._cjk, text)):
             for m in pattern.finditer(haystack, start, stop):
-                concept = self.concept_of(m.group())
+                term = m.group()
+                concept = exact(term) or concept_of(term)
                 if concept is not None:
-                    raw.append((m.start(), m.end(), concept))
-        raw.sort(key=lambda item: (item[0], item[0] - item[1]))
+                    begin, finish = m.span()
+                    raw.append((begin, begin - finish, finish, concept))
+        raw.sort(key=_BY_POSITION)  # stable: the ASCII match first on a tie, as before
         found: list[ConceptMatch] = []
         last_end = -1
-        for begin, finish, concept in raw:
+        for begin, _, finish, concept in raw:
             if begin >= last_end:
                 found.append(ConceptMatch(begin, finish, concept))
                 last_end = finish
