@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from tests.fake_openai import FakeOpenAI, Reply, error, tool_call
 from toolkit.errors import LLMOutputInvalid, LLMUnavailable
-from toolkit.llm import LLMClient, retry_after_seconds
+from toolkit.llm import MAX_REASK_ERROR_CHARS, LLMClient, retry_after_seconds
 from toolkit.local_model import free_port
 from toolkit.settings import Settings
 
@@ -292,3 +292,35 @@ def test_async_http_hooks_see_every_attempt_including_retries(tmp_path: Path) ->
         "POST /v1/chat/completions",
         "200 None",
     ]
+
+
+class Items(BaseModel):
+    items: list[Revenue]
+
+
+def test_a_reask_passes_back_the_first_validation_errors_not_hundreds(tmp_path: Path) -> None:
+    runaway = [{**GOOD, "revenue_yi": f"{n}亿元"} for n in range(300)]  # 300 errors, ~40k chars
+    with FakeOpenAI([tool_call({"items": runaway}), tool_call({"items": [GOOD]})]) as fake:
+        with LLMClient(settings(fake.base_url, tmp_path), use_cache=False) as llm:
+            assert llm.structured(Items, MESSAGES, prompt="items@1").items == [Revenue(**GOOD)]
+        errors = fake.requests[1].body["messages"][-1]["content"]
+    assert "revenue_yi must be digits only" in errors
+    assert len(errors) < MAX_REASK_ERROR_CHARS + 40
+    assert errors.endswith("more characters)")
+
+
+def test_a_reask_too_long_for_the_embedded_context_asks_afresh_with_the_errors(
+    tmp_path: Path,
+) -> None:
+    llm = LLMClient(Settings(backend="local", local_n_ctx=1000, cache_dir=tmp_path))
+    looping = {"name": "Revenue", "arguments": '{"company": "' + "快手" * 2000}
+    answer = {"role": "assistant", "tool_calls": [{"id": "1", "function": looping}]}
+    errors = {"role": "tool", "tool_call_id": "1", "content": "revenue_yi must be digits only"}
+    reask = {"messages": [*MESSAGES, answer, errors], "max_tokens": 200}
+    sent = llm._fitted(reask, len)  # one token per character: 4,000 + 200 > 1,000
+    assert sent["messages"][:-1] == MESSAGES
+    assert sent["messages"][-1]["role"] == "user"
+    assert "revenue_yi must be digits only" in sent["messages"][-1]["content"]
+    assert reask["messages"][-1] is errors  # instructor's own list is left alone
+    roomy = LLMClient(Settings(backend="local", local_n_ctx=8192, cache_dir=tmp_path))
+    assert roomy._fitted(reask, len)["messages"] == reask["messages"]

@@ -20,6 +20,7 @@ from toolkit.drafts import (
 from toolkit.errors import InputError, LLMOutputInvalid
 from toolkit.pipeline import PartialOutputInvalid, asummarize, partial_of, summarize
 from toolkit.summary import EvidenceMethod, ItemStatus
+from toolkit.summary_format import to_markdown
 from toolkit.testing import FakeLLM, Responder
 
 SAMPLE = (Path(__file__).parent.parent / "examples" / "kuaishou-2024q1-call.txt").read_text(
@@ -186,6 +187,18 @@ def test_claims_get_their_evidence_located_in_the_original_text() -> None:
     assert claim.evidence.span is not None
     start, end = claim.evidence.span
     assert SAMPLE[start:end] == BUYBACK.evidence
+
+
+def test_a_claim_quoting_no_sentence_of_the_call_keeps_the_sentence_of_its_numbers() -> None:
+    paraphrase = BUYBACK.model_copy(update={"evidence": "The company repurchased shares (part 3)."})
+    report = summarize(SAMPLE, llm=FakeLLM([draft(USERS, claims=(paraphrase,))]))
+
+    (claim,) = report.claims
+    assert claim.evidence.method is EvidenceMethod.NUMBERS
+    assert claim.evidence.as_quoted == paraphrase.evidence
+    assert claim.evidence.span is not None
+    assert "回购股份约6071万股" in SAMPLE[slice(*claim.evidence.span)]
+    assert "the model quoted “The company repurchased shares (part 3).”" in to_markdown(report)
 
 
 def test_the_prompt_shows_the_answers_in_numbered_parts_and_asks_a_bullet_for_each() -> None:

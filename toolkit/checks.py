@@ -26,8 +26,9 @@ from typing import Literal
 from pydantic import BaseModel
 
 from toolkit.bilingual import compare_sides
-from toolkit.evidence import SourceText, locate
+from toolkit.evidence import SourceText, from_numbers, locate
 from toolkit.grounded import Tag, fill, source_quote
+from toolkit.quantity import Kind
 from toolkit.summary import ClaimItem, Consistency, Item, ItemStatus, Sides
 from toolkit.verdict import Verdict, Verification
 from toolkit.verify import PreparedSource, prepare_source
@@ -96,6 +97,16 @@ class ItemChecker:
             return Item(**fields, problems=problems)
         quote = _PART_LABEL.sub("", source_quote(work.evidence or "", self.tags))
         evidence = locate(quote, self.evidence_source)
+        if not evidence.located and not problems:
+            # Amounts only: a claim's year or "three years" found in a question is no evidence.
+            found = [
+                check.source.span
+                for check in (*sides.zh.checks, *sides.en.checks)
+                if check.source is not None
+                and check.claim.kind is Kind.NUMBER
+                and check.claim.unit is not None
+            ]
+            evidence = from_numbers(quote, self.evidence_source, found)
         if not evidence.located:
             # A claim is only as good as its quote: one that cannot be found is not kept.
             problems.append(

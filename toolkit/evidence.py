@@ -12,7 +12,10 @@ Three tries, strictest first, each reporting a span into the *original* text:
    similarity of at least ``threshold`` (default 0.85) for quotes of at least ``MIN_FUZZY_CHARS``
    characters; ``score`` says how close it was.
 
-A quote found by none stays ``unlocated`` (span None): the caller flags it, nothing guesses.
+A quote the model wrapped in words of its own ("The document states: '…'") is tried again as
+the quoted part alone. A quote found by none stays ``unlocated`` (span None). The caller may then
+fall back to `from_numbers`: the sentence where the verifier found every number of the claim
+(method ``numbers``, the model's quote kept as ``as_quoted``); a claim with neither is flagged.
 
 Example::
 
@@ -32,6 +35,14 @@ from toolkit.summary import Evidence, EvidenceMethod
 
 DEFAULT_THRESHOLD = 0.85
 MIN_FUZZY_CHARS = 8
+# The longest evidence `from_numbers` gives: a sentence or two, never a paragraph.
+MAX_NUMBERS_EVIDENCE = 400
+
+# A quote inside the model's own words: 'x', "x", “x”, ‘x’, 「x」, 『x』 (greedy, so an
+# apostrophe inside an English quote stays inside).
+_QUOTED = re.compile(r"'(.{12,})'|\"(.{12,})\"|“(.{12,})”|‘(.{12,})’|「(.{6,})」|『(.{6,})』", re.S)
+# Where evidence sentences end: Chinese and English sentence marks, a full stop before a space.
+_SENTENCE_END = re.compile(r"[。！？!?\n\r]|\.(?=\s|$)")
 
 
 # Runs of the characters `_Compact` keeps: ``[^\W_]`` is exactly where ``str.isalnum()`` is true
@@ -74,7 +85,53 @@ def locate(
 ) -> Evidence:
     """Where ``quote`` is in the original source; see the module docstring for the three tries."""
     prepared = source if isinstance(source, SourceText) else SourceText(source)
-    quote = quote.strip()
+    found = _locate(quote.strip(), prepared, threshold)
+    if found.located:
+        return found
+    inner = _QUOTED.search(quote)
+    if inner is not None:
+        quoted = next(group for group in inner.groups() if group is not None).strip()
+        if quoted != found.quote:
+            again = _locate(quoted, prepared, threshold)
+            if again.located:
+                return again.model_copy(update={"as_quoted": quote.strip()})
+    return found
+
+
+def from_numbers(quote: str, source: SourceText, spans: list[tuple[int, int]]) -> Evidence:
+    """The sentence(s) of the source holding every span, as evidence for a claim whose quote was
+    not found but whose numbers all were (``spans`` are where the verifier found them).
+
+    The claim is then grounded where it matters, in the source's own figures; an unlocated quote
+    alone no longer drops a correct claim. Spans more than a sentence or two apart
+    (`MAX_NUMBERS_EVIDENCE` characters) give no evidence: nothing says they are one statement.
+    """
+    text = source.original
+    if not spans:
+        return Evidence(quote=quote, span=None, method=EvidenceMethod.UNLOCATED, score=0.0)
+    first = min(start for start, _ in spans)
+    last = max(end for _, end in spans)
+    window = text[max(0, first - MAX_NUMBERS_EVIDENCE) : first]
+    ends = list(_SENTENCE_END.finditer(window))
+    start = first - len(window) + ends[-1].end() if ends else max(0, first - len(window))
+    after = _SENTENCE_END.search(text, last, last + MAX_NUMBERS_EVIDENCE)
+    end = after.end() if after else min(len(text), last + MAX_NUMBERS_EVIDENCE)
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end - start > MAX_NUMBERS_EVIDENCE:
+        return Evidence(quote=quote, span=None, method=EvidenceMethod.UNLOCATED, score=0.0)
+    return Evidence(
+        quote=text[start:end],
+        span=(start, end),
+        method=EvidenceMethod.NUMBERS,
+        score=1.0,
+        as_quoted=quote,
+    )
+
+
+def _locate(quote: str, prepared: SourceText, threshold: float) -> Evidence:
     original = prepared.original
     if not quote:
         return Evidence(quote=quote, span=None, method=EvidenceMethod.UNLOCATED, score=0.0)

@@ -36,6 +36,9 @@ class EvidenceMethod(StrEnum):
     EXACT = "exact"
     NORMALIZED = "normalized"
     FUZZY = "fuzzy"
+    # The quote was not found, but every number of the claim was (the verifier says where): the
+    # evidence is the source sentence holding them, and the model's own quote is kept beside it.
+    NUMBERS = "numbers"
     UNLOCATED = "unlocated"
 
 
@@ -48,6 +51,9 @@ class Evidence(BaseModel):
     span: tuple[int, int] | None = Field(description="(start, end) into the original text")
     method: EvidenceMethod
     score: float = Field(ge=0, le=1, description="1.0 for exact and normalized matches")
+    as_quoted: str | None = Field(
+        default=None, description="what the model quoted, when the quote above is another text"
+    )
 
     @property
     def located(self) -> bool:

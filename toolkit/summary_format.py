@@ -65,7 +65,12 @@ def _evidence_note(item: ClaimItem) -> str:
     how = evidence.method.value
     if evidence.method.value == "fuzzy":
         how = f"fuzzy {evidence.score:.2f}"
-    return f"evidence [{start}:{end}, {how}]: “{evidence.quote}”"
+    note = f"evidence [{start}:{end}, {how}]: “{evidence.quote}”"
+    if evidence.method.value == "numbers":
+        note += f" (the sentence of its numbers; the model quoted “{evidence.as_quoted}”)"
+    elif evidence.as_quoted is not None:
+        note += f" (quoted inside “{evidence.as_quoted}”)"
+    return note
 
 
 def to_markdown(report: SummaryReport) -> str:

@@ -186,6 +186,7 @@ class ItemView:
     consistency: str
     evidence_href: str | None
     evidence_quote: str | None
+    evidence_method: str | None
     dropped: bool
     problems: list[str]
 
@@ -205,9 +206,10 @@ def _side(lang: str, verification: Verification, marks: SourceMarks) -> SideView
 def _item(item: Item, marks: SourceMarks, *, dropped: bool) -> ItemView:
     zh = _side("zh", item.verification.zh, marks)
     en = _side("en", item.verification.en, marks)
-    evidence_href = quote = None
+    evidence_href = quote = method = None
     if isinstance(item, ClaimItem):
         quote = item.evidence.quote
+        method = item.evidence.method.value
         if item.evidence.span is not None:
             start, end = item.evidence.span
             evidence_href = marks.add(start, end, "ev", f"evidence of {item.id}")
@@ -224,6 +226,7 @@ def _item(item: Item, marks: SourceMarks, *, dropped: bool) -> ItemView:
         consistency=item.consistency.message,
         evidence_href=evidence_href,
         evidence_quote=quote,
+        evidence_method=method,
         dropped=dropped,
         problems=list(item.problems),
     )
@@ -240,6 +243,7 @@ def _lead_item(number: int, verification: Verification, marks: SourceMarks) -> I
         consistency="",
         evidence_href=None,
         evidence_quote=None,
+        evidence_method=None,
         dropped=False,
         problems=[],
     )
