@@ -408,3 +408,54 @@ def judge_date(claim: Quantity, source: Quantity, *, doc_date: date | None) -> R
         if source_year is not None:
             return Reason.UNRESOLVED_DATE
     return Reason.EXACT
+
+
+def computed_supports(
+    claim_value: Decimal,
+    claim_precision: Decimal,
+    low: Decimal,
+    value: Decimal,
+    high: Decimal,
+) -> bool:
+    """Whether a value the source implies by arithmetic (``value``, lying between ``low`` and
+    ``high`` when its operands are read at their written precision) supports a claim: the value
+    rounded half-up to the claim's precision equals the claim, and the operands' own rounding
+    moves the result by no more than one step of the claim ("19%" from 652.6 and 547.8 =
+    19.13%, between 19.11% and 19.15%: supported; "19.13%" is more precise than two figures
+    written to 0.1 million allow: not supported)."""
+    if claim_precision <= 0 or high - low > claim_precision:
+        return False
+    return round_to(value, claim_precision) == claim_value
+
+
+def growth_between(
+    current: Decimal, current_precision: Decimal, base: Decimal, base_precision: Decimal
+) -> tuple[Decimal, Decimal, Decimal] | None:
+    """Growth in percent from ``base`` to ``current`` with its bounds (low, value, high) when
+    each operand may be off by half its written precision; None for a base ≤ 0 (no growth
+    rate then). Example: 652.6 vs 547.8 (both to 0.1) → (19.11…, 19.13…, 19.15…)."""
+    half_c, half_b = current_precision / 2, base_precision / 2
+    if base - half_b <= 0:
+        return None
+    hundred = Decimal(100)
+    value = (current - base) / base * hundred
+    low = (current - half_c - (base + half_b)) / (base + half_b) * hundred
+    high = (current + half_c - (base - half_b)) / (base - half_b) * hundred
+    return low, value, high
+
+
+def growth_from_change(
+    level: Decimal, level_precision: Decimal, change: Decimal, change_precision: Decimal
+) -> tuple[Decimal, Decimal, Decimal] | None:
+    """Growth in percent of a level that changed by ``change`` (signed) from its base
+    ``level - change``, with bounds as in `growth_between`: "$28.8 million, up $1.6 million" →
+    1.6 / 27.2 = 5.88% (between 5.69% and 6.08%)."""
+    half_l, half_c = level_precision / 2, change_precision / 2
+    hundred = Decimal(100)
+    base = level - change
+    if base - half_l - half_c <= 0:
+        return None
+    value = change / base * hundred
+    low = (change - half_c) / (level + half_l - (change - half_c)) * hundred
+    high = (change + half_c) / (level - half_l - (change + half_c)) * hundred
+    return low, value, high

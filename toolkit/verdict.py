@@ -38,6 +38,7 @@ class Reason(StrEnum):
     APPROXIMATE = "approximate"
     QUALIFIER_DROPPED = "qualifier_dropped"
     WITHIN_BOUND = "within_bound"
+    COMPUTED = "computed"  # two source figures imply it: "19%" from $652.6M vs $547.8M
     # contradicted
     VALUE_MISMATCH = "value_mismatch"
     SCALE_MISMATCH = "scale_mismatch"
@@ -65,6 +66,7 @@ _SUPPORTED = {
     Reason.APPROXIMATE,
     Reason.QUALIFIER_DROPPED,
     Reason.WITHIN_BOUND,
+    Reason.COMPUTED,
 }
 _CONTRADICTED = {
     Reason.VALUE_MISMATCH,

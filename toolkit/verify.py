@@ -35,16 +35,26 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from pydantic import BaseModel
 
-from toolkit.compare import is_currency, judge, judge_value, resolve_year
+from toolkit.compare import (
+    computed_supports,
+    growth_between,
+    growth_from_change,
+    is_currency,
+    judge,
+    judge_value,
+    period_conflict,
+    resolve_year,
+    round_to,
+)
 from toolkit.context import Context, TextLayout, describe, stated_for_other_date
 from toolkit.errors import InputError
 from toolkit.lexicon import Lexicon, load_lexicon
 from toolkit.numerals import EN_ONES_WORDS
-from toolkit.quantity import Kind, Quantity, Role
+from toolkit.quantity import Kind, Qualifier, Quantity, Role
 from toolkit.render import render
 from toolkit.verdict import REASON_VERDICT, NumberCheck, Reason, Verdict, Verification
 
@@ -303,6 +313,7 @@ class PreparedSource:
         self._unfit: set[int] = set()  # source numbers that may not support the current one
         self._adjusted_cache: dict[tuple[int, int], bool] = {}
         self._forward_cache: dict[int, bool] = {}
+        self._pairs: list[tuple[str, int, int]] | None = None  # see `_computed_pairs`
         self._by_family: dict[str, list[int]] = defaultdict(list)
         self._by_value: dict[Decimal, list[int]] = defaultdict(list)
         for i, q in enumerate(self.quantities):
@@ -553,6 +564,23 @@ class PreparedSource:
         attached = self._attached_change(q, ctx, claim, siblings)
         if attached is not None:
             return attached
+        checked = self._check_value(q, ctx, claim, siblings, same, unknown, scored)
+        if checked.verdict is not Verdict.SUPPORTED:
+            computed = self._computed(q, ctx, claim, siblings, scored)
+            if computed is not None:
+                return computed
+        return checked
+
+    def _check_value(
+        self,
+        q: Quantity,
+        ctx: Context,
+        claim: str,
+        siblings: Sequence[Quantity],
+        same: list[_Scored],
+        unknown: list[_Scored],
+        scored: list[_Scored],
+    ) -> NumberCheck:
         decided = self._decide(q, ctx, same, may_contradict=True)
         if decided is not None and decided.verdict is Verdict.SUPPORTED:
             return decided
@@ -572,6 +600,216 @@ class PreparedSource:
         if other is not None:
             return self._make(q, Reason.OTHER_METRIC, other, ctx)
         return self._make(q, Reason.NO_CANDIDATE, None, ctx)
+
+    # ---- computed support ---------------------------------------------------------------
+    def _computed_pairs(self) -> list[tuple[str, int, int]]:
+        """Pairs of source figures whose arithmetic a claim may state, found once per source:
+        ("levels", current, base) — two figures of one unit in one sentence, the base marked by
+        a comparison word ("$652.6 million compared to $547.8 million", "占比1.4%，较去年同期的
+        0.4%", "从3.3%降至1.8%", "1556.7亿美元，市场预期值1551.5亿美元") — and ("change",
+        level, change) — a level with an amount change right after it and a comparison word
+        ("$28.8 million, up $1.6 million over last year's third quarter")."""
+        if self._pairs is not None:
+            return self._pairs
+        pairs: list[tuple[str, int, int]] = []
+        order = sorted(range(len(self.quantities)), key=lambda i: self.quantities[i].span)
+        text = self.text
+        for k, b in enumerate(order):
+            base = self.quantities[b]
+            if base.kind is not Kind.NUMBER or base.value_high is not None:
+                continue
+            if base.role in _CHANGE_ROLES:
+                if base.unit in _PLAIN_UNITS or k == 0:
+                    continue
+                level = self.quantities[order[k - 1]]
+                gap = text[level.span[1] : base.span[0]]
+                after = text[base.span[1] : base.span[1] + COMPARISON_REACH]
+                if (
+                    level.kind is Kind.NUMBER
+                    and level.role not in _CHANGE_ROLES
+                    and level.unit == base.unit
+                    and level.per == base.per
+                    and level.value_high is None
+                    and len(gap) <= CHANGE_GAP
+                    and not _SENTENCE_END.search(gap)
+                    and (_COMPARISON_WORD.search(gap) or _COMPARISON_WORD.search(after))
+                ):
+                    pairs.append(("change", order[k - 1], b))
+                continue
+            before = text[max(0, base.span[0] - COMPARISON_REACH) : base.span[0]]
+            marker = _BASE_BEFORE.search(before)
+            if marker is None:
+                continue
+            partner = None
+            if marker.group("from"):  # "from $547.8 million to $652.6 million", "从3.3%降至1.8%"
+                partner = self._operand(order, k, base, step=1, to_word=True)
+            if partner is None:
+                partner = self._operand(order, k, base, step=-1, to_word=False)
+            if partner is not None:
+                pairs.append(("levels", partner, b))
+        self._pairs = pairs
+        return pairs
+
+    def _operand(
+        self, order: list[int], k: int, base: Quantity, *, step: int, to_word: bool
+    ) -> int | None:
+        """The nearest figure of the base's unit in its sentence, before or after it."""
+        j = k + step
+        while 0 <= j < len(order):
+            other = self.quantities[order[j]]
+            lo, hi = sorted((other.span, base.span))
+            gap = self.text[lo[1] : hi[0]]
+            if len(gap) > OPERAND_GAP or _SENTENCE_END.search(gap):
+                return None
+            if other.unit == base.unit and other.kind is Kind.NUMBER:
+                if (
+                    other.role in _CHANGE_ROLES
+                    or other.per != base.per
+                    or other.value_high is not None
+                    or (to_word and not _TO_WORD.search(gap))
+                ):
+                    return None
+                return order[j]
+            j += step
+        return None
+
+    def _computed(
+        self,
+        q: Quantity,
+        ctx: Context,
+        claim: str,
+        siblings: Sequence[Quantity],
+        scored: list[_Scored],
+    ) -> NumberCheck | None:
+        """Support by arithmetic on two source figures of one metric written together (see
+        `_computed_pairs`): a growth rate from two levels or from a level and its change, a
+        change in points from two percentages, a difference of two amounts. The claim's value
+        must equal the computed one at the claim's precision (half-up), the figures' own
+        precision must allow that precision, the claim must say a change (rose 19%, 上升1.0%,
+        超出…5.2亿美元) in the right direction, and the pair must be the claim's metric: one
+        of the two figures is also written in the claim, or the lexicon says same metric."""
+        if q.kind is not Kind.NUMBER or q.qualifier is not Qualifier.EXACT:
+            return None
+        if q.value_high is not None or q.value == 0:
+            return None
+        before = claim[max(0, q.span[0] - DIFFERENCE_REACH) : q.span[0]]
+        percent = q.unit in ("%", "pp") and q.role in _CHANGE_ROLES
+        amount = q.unit not in _PLAIN_UNITS and (
+            q.role in _CHANGE_ROLES or _DIFFERENCE_BEFORE.search(before) is not None
+        )
+        if not percent and not amount:
+            return None
+        down = q.role is Role.DECLINE or q.value < 0 or _LOWER_BEFORE.search(before) is not None
+        want = -abs(q.value) if down else abs(q.value)
+        for kind, a, b in self._computed_pairs():
+            first, second = self.quantities[a], self.quantities[b]
+            result = self._arithmetic(q, kind, first, second, percent)
+            if result is None:
+                continue
+            low, value, high, formula = result
+            if (kind == "levels" and first.unit == "%") or amount:
+                step = max(first.precision, second.precision)
+                if q.precision < step or round_to(value, q.precision) != want:
+                    continue
+            elif not computed_supports(want, q.precision, low, value, high):
+                continue
+            if not self._computed_fits(q, ctx, siblings, scored, a, b):
+                continue
+            span = (min(first.span[0], second.span[0]), max(first.span[1], second.span[1]))
+            location = self.location(span)
+            if percent:
+                rate = value if low == high else value.quantize(Decimal("0.01"), ROUND_HALF_UP)
+                shown = f"{rate:f}%"
+            else:  # an amount, written like the claim's: "RMB1.813 billion"
+                shown = render(q.model_copy(update={"value": value, "role": None}), "en")
+            message = (
+                f"claim says {_show(q, None)}; source implies {shown} = {formula} "
+                f"at {location} ({_EXPLAIN[Reason.COMPUTED]})"
+            )
+            return NumberCheck(
+                claim=q,
+                verdict=Verdict.SUPPORTED,
+                reason=Reason.COMPUTED,
+                source=first,
+                location=location,
+                matched_on=sorted(ctx.concepts & self.contexts[a].concepts),
+                message=message,
+            )
+        return None
+
+    def _arithmetic(
+        self, q: Quantity, kind: str, first: Quantity, second: Quantity, percent: bool
+    ) -> tuple[Decimal, Decimal, Decimal, str] | None:
+        """(low, value, high, formula) of what the pair implies for a claim of ``q``'s kind."""
+        if kind == "change":
+            if not percent or q.unit != "%":
+                return None
+            change = -abs(second.value) if second.role is Role.DECLINE else second.value
+            found = growth_from_change(first.value, first.precision, change, second.precision)
+            if found is None:
+                return None
+            base = f"({first.text} {'+' if change < 0 else '−'} {second.text})"
+            return (*found, f"{'−' if change < 0 else ''}{second.text} / {base}")
+        if percent and first.unit == "%":
+            value = first.value - second.value
+            return value, value, value, f"{first.text} − {second.text}"
+        if percent:
+            if q.unit != "%":
+                return None
+            grown = growth_between(first.value, first.precision, second.value, second.precision)
+            if grown is None:
+                return None
+            return (*grown, f"({first.text} − {second.text}) / {second.text}")
+        if first.unit == "%" or not self._same_unit(q, first):
+            return None
+        value = first.value - second.value
+        return value, value, value, f"{first.text} − {second.text}"
+
+    def _same_unit(self, claim: Quantity, source: Quantity) -> bool:
+        """A claim amount and a source amount in the same currency (a bare source amount in
+        the document's) or of the same counted noun."""
+        if claim.per != source.per:
+            return False
+        if is_currency(claim.unit):
+            return source.unit == claim.unit or (
+                source.unit is None and self.currency == claim.unit
+            )
+        return claim.unit == source.unit
+
+    def _computed_fits(
+        self,
+        q: Quantity,
+        ctx: Context,
+        siblings: Sequence[Quantity],
+        scored: list[_Scored],
+        a: int,
+        b: int,
+    ) -> bool:
+        """The pair is the claim's metric and period: another number of the claim is one of
+        the two figures ("rose 19 percent to $652.6 million", "较…峰值3.3%下降1.5%"), or the
+        lexicon puts claim and figure under the same metric, or (percentages) the current
+        figure is among the claim number's best-fitting candidates by context ("所有置换车辆中
+        的占比…上升1.0%" and "在所有置换车辆中占比1.4%")."""
+        first = self.quantities[a]
+        if period_conflict(q.period, first.period, self.doc_date) and q.unit != "%":
+            return False
+        for other in siblings:
+            if other is q or other.kind is not Kind.NUMBER or other.role in _CHANGE_ROLES:
+                continue
+            for index in (a, b):
+                reason = judge_value(other, self.quantities[index])
+                if _is(reason, Verdict.SUPPORTED) and (
+                    other.unit == self.quantities[index].unit
+                    or self._same_unit(other, self.quantities[index])
+                ):
+                    return True
+        if self._relation(ctx, self.contexts[a]) == "same":
+            return True
+        fitting = [s for s in scored if s.relation != "other"]
+        if not fitting or fitting[0].score <= 0:
+            return False
+        floor = fitting[0].score * FIT_RATIO
+        return any(s.index == a and s.score >= floor for s in fitting)
 
     def _unfit_support(self, q: Quantity, same: list[_Scored], claim: str) -> set[int]:
         """Source numbers that may not *support* this claim number (they may still refute):
@@ -1137,6 +1375,7 @@ _SUPPORT_ORDER = [
     Reason.QUALIFIER_DROPPED,
     Reason.WITHIN_BOUND,
     Reason.APPROXIMATE,
+    Reason.COMPUTED,
 ]
 
 
@@ -1158,6 +1397,28 @@ def _loss_signed(q: Quantity, text: str) -> Decimal:
 
 
 _CHANGE_ROLES = frozenset((Role.GROWTH, Role.DECLINE))
+# Computed support (`PreparedSource._computed`): words that mark the figure after them as the
+# comparison base, words that make an amount a difference, and how far they may stand.
+COMPARISON_REACH = 24
+CHANGE_GAP = 24
+OPERAND_GAP = 80
+DIFFERENCE_REACH = 12
+_BASE_BEFORE = re.compile(
+    r"(?:(?P<from>\bfrom|从|由)|\bcompared\s+(?:to|with)|\bversus|\bvs\.?|\bagainst"
+    r"|\brelative\s+to|较|相比|对比|高于|低于|比(?:去年|上年|上月|上季)|预期|预估)"
+    r"(?:\s+(?:the|a|an)\b)?[^，。；,;%\d]{0,8}(?:\d{1,2}月[^，。；,;%\d]{0,6})?\s*$",
+    re.IGNORECASE,
+)
+_TO_WORD = re.compile(r"\bto\b|至|到")
+_COMPARISON_WORD = re.compile(
+    r"\b(?:over|from|versus|compared|vs|year[- ]over[- ]year|year[- ]ago|prior[- ]year"
+    r"|last year)\b|同比|较上年|较去年|比上年|比去年",
+    re.IGNORECASE,
+)
+_DIFFERENCE_BEFORE = re.compile(
+    r"超出|高出|高于|低于|多出|少于|\b(?:beat|above|below|ahead of|short of)\b", re.IGNORECASE
+)
+_LOWER_BEFORE = re.compile(r"低于|少于|\b(?:below|short of)\b", re.IGNORECASE)
 ATTACHED_REACH = 80
 _NEXT_WORD = re.compile(r"\s+([A-Za-z][A-Za-z-]{2,})")
 _SPELLED_STOP = frozenset(("and", "the", "for", "from", "per", "percent", "million", "billion"))
@@ -1379,6 +1640,7 @@ _EXPLAIN: dict[Reason, str] = {
     Reason.APPROXIMATE: "within the claim's 'about'",
     Reason.QUALIFIER_DROPPED: "same value; the claim drops the source's qualifier",
     Reason.WITHIN_BOUND: "the source value lies within the claim's bound",
+    Reason.COMPUTED: "computed from two source figures",
     Reason.VALUE_MISMATCH: "different value",
     Reason.SCALE_MISMATCH: "off by a power of ten",
     Reason.CURRENCY_MISMATCH: "different currency",
