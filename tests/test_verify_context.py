@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from toolkit import verify
 from toolkit.errors import InputError
 from toolkit.quantity import Basis, DateValue, Group, Kind, Qualifier, Quantity, Role
 from toolkit.verdict import Reason, Verdict
@@ -257,3 +258,14 @@ def test_an_identifier_the_source_never_writes_makes_a_claim_unverifiable() -> N
         assert result.verdict is verdict
     assert result.reason is Reason.UNKNOWN_IDENTIFIER
     assert result.unknown_identifiers == ["439008"]
+
+
+def test_a_chinese_claim_names_adjusted_eps_in_any_word_order_against_an_english_call() -> None:
+    call = (
+        "We reported an all-time record quarter adjusted earnings per share from continuing "
+        "operations of $2.38, up 102% compared to the prior year. Revenue was $5.8 billion."
+    )
+    for words in ("每股调整后收益", "调整后每股收益", "经调整每股收益"):
+        result = verify(f"公司{words}为2.38美元，同比增长102%。", call)
+        assert result.verdict is Verdict.SUPPORTED, (words, result.checks)
+    assert verify("公司每股调整后收益为2.83美元。", call).verdict is Verdict.CONTRADICTED
