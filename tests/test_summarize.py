@@ -344,6 +344,48 @@ def test_a_headline_still_wrong_after_repair_is_replaced_by_the_first_kept_bulle
     assert report.final.contradicted == 0
 
 
+def test_with_no_bullet_kept_the_first_kept_claim_replaces_a_wrong_headline() -> None:
+    # A long call's map -> reduce answer can hold no bullet the verifier lets through.
+    def claims_only(model: type[BaseModel], messages: list[dict[str, str]]) -> BaseModel:
+        wrong = DraftBullet(part=1, zh=WRONG_VALUE_ZH, en=WRONG_VALUE_EN)
+        answer = draft(wrong)(model, messages)
+        update = {"headline_zh": WRONG_VALUE_ZH, "headline_en": WRONG_VALUE_EN}
+        return answer.model_copy(update=update)
+
+    unchanged = RepairedItems(
+        items=[
+            RepairedItem(id=id_, zh=WRONG_VALUE_ZH, en=WRONG_VALUE_EN) for id_ in ("headline", "b1")
+        ]
+    )
+    report = summarize(SAMPLE, llm=FakeLLM([claims_only, unchanged]))
+
+    assert report.bullets == []
+    assert report.headline.en == BUYBACK.en
+    assert report.headline.status is ItemStatus.SUPPORTED
+    assert report.dropped[0].kind == "headline"
+    assert report.final.contradicted == report.final.unverifiable == 0
+
+
+def test_with_nothing_kept_a_wrong_headline_stays_marked_and_the_report_says_so() -> None:
+    def nothing_right(model: type[BaseModel], messages: list[dict[str, str]]) -> BaseModel:
+        wrong = DraftBullet(part=1, zh=WRONG_VALUE_ZH, en=WRONG_VALUE_EN)
+        answer = draft(wrong, claims=())(model, messages)
+        return answer.model_copy(
+            update={"headline_zh": WRONG_VALUE_ZH, "headline_en": WRONG_VALUE_EN}
+        )
+
+    unchanged = RepairedItems(
+        items=[
+            RepairedItem(id=id_, zh=WRONG_VALUE_ZH, en=WRONG_VALUE_EN) for id_ in ("headline", "b1")
+        ]
+    )
+    report = summarize(SAMPLE, llm=FakeLLM([nothing_right, unchanged]))
+
+    assert report.bullets == report.claims == []
+    assert report.headline.status is ItemStatus.FLAGGED
+    assert any("headline did not verify" in warning for warning in report.warnings)
+
+
 def test_the_cost_line_says_which_calls_the_model_answered_and_which_the_cache_did() -> None:
     from toolkit.summary_format import cost_line
     from toolkit.usage import Usage

@@ -364,11 +364,19 @@ class _Pipeline:
                 kept.append(item)
         bullets = [i for i in kept if not isinstance(i, ClaimItem)]
         claims = [i for i in kept if isinstance(i, ClaimItem)]
-        if is_blocking(headline) and not self.options.keep_unsupported and bullets:
+        if is_blocking(headline) and not self.options.keep_unsupported:
             # A headline cannot be left out, and one still wrong after repair must not stay:
-            # the first kept bullet, which verified, becomes the headline.
-            dropped.insert(0, DroppedItem(kind="headline", item=headline))
-            headline = bullets[0].model_copy(update={"id": "headline"})
+            # the first kept bullet, which verified, becomes the headline (else the first kept
+            # claim: a long call's map -> reduce can keep no bullet at all).
+            stand_in = bullets[0] if bullets else _as_bullet(claims[0]) if claims else None
+            if stand_in is not None:
+                dropped.insert(0, DroppedItem(kind="headline", item=headline))
+                headline = stand_in.model_copy(update={"id": "headline"})
+            else:
+                self.warnings.append(
+                    "the headline did not verify and no bullet or claim was kept to replace it; "
+                    "it is kept, marked not supported"
+                )
         self.timer.timings["total"] = round(time.perf_counter() - started, 3)
         self._say("done", f"{len(bullets)} bullets, {len(claims)} claims, {len(dropped)} dropped")
         return SummaryReport(
@@ -795,6 +803,11 @@ def _spread(parts: int, bullets: int) -> tuple[int, ...]:
 
 def _wrong_type(outcome: object) -> LLMOutputInvalid:
     return LLMOutputInvalid(f"the model client returned a {type(outcome).__name__}")
+
+
+def _as_bullet(claim: ClaimItem) -> Item:
+    """The claim's sides and verdicts without its evidence, to stand in as the headline."""
+    return Item.model_validate(claim.model_dump(exclude={"evidence"}))
 
 
 def _failing(work: dict[str, WorkItem], checked: dict[str, Item]) -> list[tuple[WorkItem, Item]]:
