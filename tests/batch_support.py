@@ -1,13 +1,15 @@
 """What the batch tests share: the sample as numbered documents, fast-failing settings for the
-fake endpoint, and the command line as a subprocess."""
+fake endpoint, the command line as a subprocess, and what a killed run must leave behind."""
 
 from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
+from tests.fake_batch_api import FakeBatchAPI
 from toolkit.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,3 +45,23 @@ def calls_jsonl(folder: Path, count: int) -> Path:
         encoding="utf-8",
     )
     return source
+
+
+def settled_requests(api: FakeBatchAPI) -> int:
+    """The fake server's request count once it stops moving: a request sent just before a kill
+    can reach the count a moment later (then a rerun seemed to make one request too many)."""
+    count = -1
+    while api.stats()["chat_requests"] != count:
+        count = api.stats()["chat_requests"]
+        time.sleep(0.3)
+    return count
+
+
+def assert_resumed_whole(out: Path, done: int, total: int) -> None:
+    """A rerun after a kill finished: it resumed the ``done`` documents, summarized the rest,
+    and left every summary and no temp file."""
+    run = json.loads((out / "run.json").read_text())
+    assert run["status"] == "finished"
+    assert run["counts"]["resumed"] == done and run["counts"]["succeeded"] == total - done
+    assert len((out / "summaries.jsonl").read_text().splitlines()) == total
+    assert not list(out.glob(".tmp-*"))

@@ -15,6 +15,9 @@ from typing import Any
 
 import pytest
 
+# The shared batch checks assert too: show their values on failure like a test's own asserts.
+pytest.register_assert_rewrite("tests.batch_support")
+
 _SECRET_HEADERS = ["authorization", "api-key", "x-api-key", "cookie", "set-cookie"]
 
 

@@ -20,7 +20,15 @@ from click.testing import CliRunner
 from pydantic import BaseModel
 
 import toolkit.batch
-from tests.batch_support import SAMPLE, VERISUM, calls_jsonl, doc, quick
+from tests.batch_support import (
+    SAMPLE,
+    VERISUM,
+    assert_resumed_whole,
+    calls_jsonl,
+    doc,
+    quick,
+    settled_requests,
+)
 from tests.fake_batch_api import ANSWERS, FakeBatchAPI, always, first, fit, when_text
 from toolkit import summarize_many
 from toolkit.batch import default_concurrency
@@ -172,21 +180,13 @@ def test_a_run_killed_mid_batch_resumes_and_loses_only_in_flight_documents(
         assert 4 <= len(done) < 16
         for path in done:  # everything visible is whole
             assert json.loads(path.read_text(encoding="utf-8"))["batch"]["input_sha256"]
-        # A request sent just before the kill may reach the server's count a moment later.
-        before = -1
-        while api.stats()["chat_requests"] != before:
-            before = api.stats()["chat_requests"]
-            time.sleep(0.3)
+        before = settled_requests(api)
         assert before - len(done) <= 2  # at most the two in flight were lost
 
         rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
         assert rerun.returncode == 0, rerun.stderr
         assert api.stats()["chat_requests"] - before == 16 - len(done)
-    run = json.loads((out / "run.json").read_text())
-    assert run["status"] == "finished"
-    assert run["counts"]["resumed"] == len(done) and run["counts"]["succeeded"] == 16 - len(done)
-    assert len((out / "summaries.jsonl").read_text().splitlines()) == 16
-    assert not list(out.glob(".tmp-*"))
+    assert_resumed_whole(out, len(done), 16)
 
 
 def test_ctrl_c_finishes_the_documents_in_flight_and_takes_no_new_ones(tmp_path: Path) -> None:

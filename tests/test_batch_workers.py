@@ -22,7 +22,14 @@ import pytest
 import toolkit.batch
 import toolkit.batch_output
 import toolkit.batch_workers
-from tests.batch_support import VERISUM, calls_jsonl, doc, quick
+from tests.batch_support import (
+    VERISUM,
+    assert_resumed_whole,
+    calls_jsonl,
+    doc,
+    quick,
+    settled_requests,
+)
 from tests.fake_batch_api import FakeBatchAPI, first, when_text
 from toolkit import BatchResult, summarize_many
 from toolkit.batch_output import read_jsonl
@@ -164,7 +171,7 @@ def test_killing_the_parent_kills_its_workers_and_a_rerun_does_only_the_rest(
         assert 6 <= len(done) < 24
         for path in done:  # everything visible is whole
             assert json.loads(path.read_text(encoding="utf-8"))["batch"]["input_sha256"]
-        before = api.stats()["chat_requests"]
+        before = settled_requests(api)
         assert before - len(done) <= 4  # at most the four in flight were lost
 
         rerun = subprocess.run(
@@ -172,11 +179,7 @@ def test_killing_the_parent_kills_its_workers_and_a_rerun_does_only_the_rest(
         )
         assert rerun.returncode == 0, rerun.stderr
         assert api.stats()["chat_requests"] - before == 24 - len(done)
-    run = json.loads((out / "run.json").read_text())
-    assert run["status"] == "finished"
-    assert run["counts"]["resumed"] == len(done) and run["counts"]["succeeded"] == 24 - len(done)
-    assert len((out / "summaries.jsonl").read_text().splitlines()) == 24
-    assert not list(out.glob(".tmp-*"))
+    assert_resumed_whole(out, len(done), 24)
 
 
 def test_ctrl_c_in_the_terminal_finishes_the_workers_documents_and_takes_no_new_ones(
