@@ -43,6 +43,8 @@ MAX_NUMBERS_EVIDENCE = 400
 _QUOTED = re.compile(r"'(.{12,})'|\"(.{12,})\"|“(.{12,})”|‘(.{12,})’|「(.{6,})」|『(.{6,})』", re.S)
 # Where evidence sentences end: Chinese and English sentence marks, a full stop before a space.
 _SENTENCE_END = re.compile(r"[。！？!?\n\r]|\.(?=\s|$)")
+# Where a repair excerpt's sentences end: Chinese marks, ! ? and line breaks, not full stops.
+_REPAIR_ENDS = re.compile(r"[。！？!?\n]")
 
 
 # Runs of the characters `_Compact` keeps: ``[^\W_]`` is exactly where ``str.isalnum()`` is true
@@ -109,13 +111,8 @@ def from_numbers(quote: str, source: SourceText, spans: list[tuple[int, int]]) -
     text = source.original
     if not spans:
         return Evidence(quote=quote, span=None, method=EvidenceMethod.UNLOCATED, score=0.0)
-    first = min(start for start, _ in spans)
-    last = max(end for _, end in spans)
-    window = text[max(0, first - MAX_NUMBERS_EVIDENCE) : first]
-    ends = list(_SENTENCE_END.finditer(window))
-    start = first - len(window) + ends[-1].end() if ends else max(0, first - len(window))
-    after = _SENTENCE_END.search(text, last, last + MAX_NUMBERS_EVIDENCE)
-    end = after.end() if after else min(len(text), last + MAX_NUMBERS_EVIDENCE)
+    holding = (min(start for start, _ in spans), max(end for _, end in spans))
+    start, end = sentence_around(text, holding, limit=MAX_NUMBERS_EVIDENCE, ends=_SENTENCE_END)
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
@@ -160,17 +157,21 @@ def _to_original(prepared: SourceText, span: tuple[int, int]) -> tuple[int, int]
     return prepared.normalized.span_to_original(*span)
 
 
-def sentence_around(text: str, span: tuple[int, int], *, limit: int = 160) -> tuple[int, int]:
-    """The sentence(s) holding ``span``, at most ``limit`` chars either side: repair excerpts.
+def sentence_around(
+    text: str, span: tuple[int, int], *, limit: int = 160, ends: re.Pattern[str] = _REPAIR_ENDS
+) -> tuple[int, int]:
+    """The sentence(s) holding ``span``, at most ``limit`` chars either side: repair excerpts
+    (sentence marks and line breaks end them), and `from_numbers` evidence (``_SENTENCE_END``,
+    which also ends English sentences at a full stop).
 
     >>> sentence_around("甲。收入166.5亿，增长27.4%。乙。", (3, 10))
     (2, 19)
     """
-    ends = [i + 1 for i, ch in enumerate(text) if ch in "。！？!?\n"]
-    k = bisect_right(ends, span[0])
-    start = ends[k - 1] if k else 0
+    marks = [m.end() for m in ends.finditer(text)]
+    k = bisect_right(marks, span[0])
+    start = marks[k - 1] if k else 0
     start = max(start, span[0] - limit)
-    after = [e for e in ends if e >= span[1]]
+    after = [e for e in marks if e >= span[1]]
     end = after[0] if after else len(text)
     end = min(end, span[1] + limit)
     return start, end
