@@ -18,7 +18,7 @@ import pytest
 from pydantic import BaseModel, Field, field_validator
 
 from tests.fake_openai import FakeOpenAI, Reply, error, tool_call
-from toolkit.errors import LLMOutputInvalid, LLMUnavailable
+from toolkit.errors import LLMOutputInvalid, LLMOutputTruncated, LLMUnavailable
 from toolkit.llm import MAX_REASK_ERROR_CHARS, LLMClient, retry_after_seconds
 from toolkit.local_model import free_port
 from toolkit.settings import Settings
@@ -159,6 +159,33 @@ def test_malformed_tool_arguments_are_reasked(tmp_path: Path) -> None:
     with FakeOpenAI([tool_call('{"company": "快手", '), tool_call(GOOD)]) as fake:
         assert ask(fake, tmp_path) == Revenue(**GOOD)
         assert len(fake.requests) == 2
+
+
+def test_an_answer_cut_off_at_max_tokens_is_not_reasked(tmp_path: Path) -> None:
+    # llama.cpp's server says finish_reason "tool_calls" even when the call ran out of tokens;
+    # all of max_tokens used and JSON that does not parse is what shows it was cut off.
+    cut = tool_call('{"company": "快手", "revenue_yi": "29', completion_tokens=50)
+    with FakeOpenAI([cut, tool_call(GOOD)]) as fake:
+        with LLMClient(settings(fake.base_url, tmp_path), use_cache=False) as llm:
+            with pytest.raises(LLMOutputTruncated, match="cut off at max_tokens=50") as caught:
+                llm.structured(Revenue, MESSAGES, prompt="revenue@1", max_tokens=50)
+            assert caught.value.partial == '{"company": "快手", "revenue_yi": "29'
+            assert llm.usage.completion_tokens == 50  # the cut-off answer is still counted
+        assert len(fake.requests) == 1
+
+
+def test_broken_json_below_max_tokens_is_still_reasked(tmp_path: Path) -> None:
+    broken = tool_call('{"company": "快手", "revenue_yi": "29', completion_tokens=12)
+    with FakeOpenAI([broken, tool_call(GOOD)]) as fake:
+        with LLMClient(settings(fake.base_url, tmp_path), use_cache=False) as llm:
+            assert llm.structured(Revenue, MESSAGES, prompt="r@1", max_tokens=50) == Revenue(**GOOD)
+        assert len(fake.requests) == 2
+
+
+def test_a_complete_answer_that_fills_max_tokens_exactly_is_kept(tmp_path: Path) -> None:
+    exact = tool_call(GOOD, completion_tokens=50)
+    with FakeOpenAI([exact]) as fake, LLMClient(settings(fake.base_url, tmp_path)) as llm:
+        assert llm.structured(Revenue, MESSAGES, prompt="r@1", max_tokens=50) == Revenue(**GOOD)
 
 
 def test_persistently_invalid_answer_is_output_invalid_after_reasks(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from toolkit.drafts import (
     TranslatedItem,
     TranslatedItems,
 )
-from toolkit.errors import InputError, LLMOutputInvalid
+from toolkit.errors import InputError, LLMOutputInvalid, LLMOutputTruncated
 from toolkit.pipeline import PartialOutputInvalid, asummarize, partial_of, summarize
 from toolkit.summary import EvidenceMethod, ItemStatus
 from toolkit.summary_format import to_markdown
@@ -297,6 +297,29 @@ def test_a_model_that_never_answers_validly_keeps_the_notes_already_made() -> No
 def test_a_failed_one_call_summary_says_so_clearly() -> None:
     llm = FakeLLM([LLMOutputInvalid("model local: the answer did not fit DraftSummary")])
     with pytest.raises(LLMOutputInvalid, match="summarize failed: model local"):
+        summarize(SAMPLE, doc_id="kuaishou", llm=llm)
+
+
+def test_an_answer_cut_off_at_max_tokens_keeps_what_was_complete_before_the_cut() -> None:
+    whole = DraftSummary(
+        headline_zh="快手一季度日均支付用户数同比增长近九倍。",
+        headline_en="Kuaishou's daily paying users grew nearly ninefold year on year in Q1.",
+        bullets=[USERS, DraftBullet(part=2, zh=REVENUE_ZH, en=RIGHT_EN)],
+        claims=[],
+    ).model_dump_json()
+    cut = whole[: whole.index("Q1 online")]  # the model ran out of tokens in bullet 2's en
+    llm = FakeLLM([LLMOutputTruncated("cut off at max_tokens=3000", partial=cut)])
+    report = summarize(SAMPLE, doc_id="kuaishou", llm=llm)
+    assert [b.en for b in report.bullets] == [USERS.en]
+    assert report.claims == []
+    assert any("ran out of tokens" in w and "1 bullets, 0 claims" in w for w in report.warnings)
+    assert llm.pending == 0  # no second ask: at temperature 0 it would run out again
+
+
+def test_an_answer_cut_off_before_its_headline_was_complete_is_a_clear_failure() -> None:
+    cut = '{"headline_zh": "快手一季度日均支付用户数'
+    llm = FakeLLM([LLMOutputTruncated("cut off at max_tokens=3000", partial=cut)])
+    with pytest.raises(LLMOutputInvalid, match="summarize failed: cut off at max_tokens"):
         summarize(SAMPLE, doc_id="kuaishou", llm=llm)
 
 

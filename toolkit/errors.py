@@ -33,3 +33,16 @@ class LLMUnavailable(VerisumError):
 
 class LLMOutputInvalid(VerisumError):
     """The model kept returning output that does not fit the schema after the validation reasks."""
+
+
+class LLMOutputTruncated(LLMOutputInvalid):
+    """The answer ran into ``max_tokens`` (or the context) before it was complete; not re-asked,
+    since a model that ran out once at temperature 0 runs out again on the same question.
+
+    ``partial`` is the cut-off answer as the model wrote it (JSON text), so a caller can keep
+    the complete items before the cut (`toolkit.drafts.salvage`).
+    """
+
+    def __init__(self, message: str, *, partial: str | None = None) -> None:
+        super().__init__(message)
+        self.partial = partial

@@ -70,7 +70,7 @@ from tenacity import (
 )
 
 from toolkit.cache import ResponseCache, cache_key
-from toolkit.errors import ConfigError, LLMOutputInvalid, LLMUnavailable
+from toolkit.errors import ConfigError, LLMOutputInvalid, LLMOutputTruncated, LLMUnavailable
 from toolkit.local_model import LocalServer, model_alias
 from toolkit.settings import Settings, load_settings
 from toolkit.usage import Usage
@@ -354,9 +354,11 @@ class LLMClient:
                 **({"max_tokens": max_tokens} if max_tokens is not None else {}),
             )
         except InstructorRetryException as exc:
+            self._spent(state)
             raise self._output_invalid(response_model, prompt, exc) from exc
         except IncompleteOutputException as exc:
-            raise self._truncated(response_model, prompt, max_tokens) from exc
+            self._spent(state)
+            raise self._truncated(response_model, prompt, max_tokens, exc) from exc
         finally:
             _call_state.reset(token)
         return self._finish(key, _exact(response_model, result), prompt, state, started)
@@ -392,9 +394,11 @@ class LLMClient:
                     **({"max_tokens": max_tokens} if max_tokens is not None else {}),
                 )
             except InstructorRetryException as exc:
+                self._spent(state)
                 raise self._output_invalid(response_model, prompt, exc) from exc
             except IncompleteOutputException as exc:
-                raise self._truncated(response_model, prompt, max_tokens) from exc
+                self._spent(state)
+                raise self._truncated(response_model, prompt, max_tokens, exc) from exc
             finally:
                 _call_state.reset(token)
         return self._finish(key, _exact(response_model, result), prompt, state, started)
@@ -504,7 +508,9 @@ class LLMClient:
             self._cache = ResponseCache(self.settings.cache_dir)
         return self._cache
 
-    def _finish(self, key: str | None, result: T, prompt: str, state: _CallState, t0: float) -> T:
+    def _spent(self, state: _CallState) -> None:
+        """Record what a call's requests used, whether or not it ended in a usable answer (a
+        failed call's tokens are paid for too)."""
         usage = Usage.of_call(
             self.model_name,
             self.backend,
@@ -513,6 +519,9 @@ class LLMClient:
             requests=state.requests,
         )
         self._record(usage)
+
+    def _finish(self, key: str | None, result: T, prompt: str, state: _CallState, t0: float) -> T:
+        self._spent(state)
         log.debug(
             "%s %s: %d requests, %d+%d tokens, %.1f s",
             self.model_name,
@@ -623,6 +632,7 @@ class LLMClient:
                         except json.JSONDecodeError as exc:
                             raise MalformedResponse(f"body is not JSON ({exc.msg})") from exc
                         response = _checked(raw)
+                        _flag_truncation(response, kwargs.get("max_tokens"))
             except (openai.OpenAIError, MalformedResponse) as exc:
                 raise self._unavailable(exc, tries, started) from exc
             _count(response)
@@ -647,6 +657,7 @@ class LLMClient:
                         except json.JSONDecodeError as exc:
                             raise MalformedResponse(f"body is not JSON ({exc.msg})") from exc
                         response = _checked(raw)
+                        _flag_truncation(response, kwargs.get("max_tokens"))
             except (openai.OpenAIError, MalformedResponse) as exc:
                 raise self._unavailable(exc, tries, started) from exc
             _count(response)
@@ -739,11 +750,16 @@ class LLMClient:
         )
 
     def _truncated(
-        self, response_model: type[BaseModel], prompt: str, max_tokens: int | None
-    ) -> LLMOutputInvalid:
-        return LLMOutputInvalid(
+        self,
+        response_model: type[BaseModel],
+        prompt: str,
+        max_tokens: int | None,
+        exc: IncompleteOutputException,
+    ) -> LLMOutputTruncated:
+        return LLMOutputTruncated(
             f"{self._where()}: the answer to {prompt} ({response_model.__name__}) was cut off at "
-            f"max_tokens={max_tokens} (or the context size); raise max_tokens or shorten the input"
+            f"max_tokens={max_tokens} (or the context size); raise max_tokens or shorten the input",
+            partial=_answer_text(exc.last_completion),
         )
 
 
@@ -805,6 +821,39 @@ def _checked(response: object) -> ChatCompletion:
         preview = str(response)[:200] if not isinstance(response, ChatCompletion) else "no choices"
         raise MalformedResponse(f"not a chat completion: {preview!r}")
     return response
+
+
+def _flag_truncation(response: ChatCompletion, max_tokens: int | None) -> None:
+    """Mark an answer that used up ``max_tokens`` without finishing as cut off (``"length"``).
+
+    llama.cpp's server reports a tool call cut off at ``max_tokens`` as ``finish_reason
+    "tool_calls"``, so instructor took the broken JSON for a validation error and re-asked, and
+    the 1.5B model, asked again at temperature 0, ran into the limit again: on ECTSum
+    RES_q4_2019 three ~10-minute calls, then a failure. Marked, instructor raises
+    `IncompleteOutputException` after the first, and the caller decides (see
+    `toolkit.pipeline`: it asks once more with every text capped).
+    """
+    choice = response.choices[0]
+    usage = response.usage
+    if max_tokens is None or usage is None or choice.finish_reason == "length":
+        return
+    if usage.completion_tokens < max_tokens:
+        return
+    try:
+        json.loads(_answer_text(response) or "")
+    except json.JSONDecodeError:
+        choice.finish_reason = "length"
+
+
+def _answer_text(completion: object) -> str | None:
+    """The text the model wrote: its tool call's arguments, else the message content."""
+    if not isinstance(completion, ChatCompletion) or not completion.choices:
+        return None
+    message = completion.choices[0].message
+    for call in message.tool_calls or []:
+        if call.type == "function":
+            return call.function.arguments
+    return message.content
 
 
 def _count(response: ChatCompletion) -> None:

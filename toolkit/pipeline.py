@@ -44,9 +44,16 @@ from toolkit.drafts import (
     DraftSummary,
     RepairedItems,
     TranslatedItems,
+    salvage,
     summary_for_parts,
 )
-from toolkit.errors import InputError, LLMOutputInvalid, LLMUnavailable, VerisumError
+from toolkit.errors import (
+    InputError,
+    LLMOutputInvalid,
+    LLMOutputTruncated,
+    LLMUnavailable,
+    VerisumError,
+)
 from toolkit.evidence import SourceText
 from toolkit.grounded import TaggedSource, placeholders, tag_source
 from toolkit.llm import LLMClient, StructuredLLM, schema_of
@@ -462,8 +469,10 @@ class _Pipeline:
         failed: list[int] = []
         errors: list[VerisumError] = []
         for index, outcome in enumerate(answers):
-            if isinstance(outcome, ChunkNotes):
-                notes.extend(outcome.claims)
+            usable = outcome if isinstance(outcome, ChunkNotes) else None
+            usable = usable or self._salvaged(outcome, ChunkNotes, f"map (chunk {index + 1})")
+            if usable is not None:
+                notes.extend(usable.claims)
             else:
                 failed.append(index)
                 errors.append(
@@ -554,7 +563,8 @@ class _Pipeline:
                 prompt, failing, excerpts=excerpts or [view], quantities=quantities, numbers=numbers
             )
             answer = yield [self._request(RepairedItems, messages, prompt, REPAIR_MAX_TOKENS)]
-            outcome = answer[0]
+            stage = f"repair round {number}"
+            outcome = self._salvaged(answer[0], RepairedItems, stage) or answer[0]
             if not isinstance(outcome, RepairedItems):
                 rounds.append(
                     RepairRound(
@@ -618,7 +628,7 @@ class _Pipeline:
                 prompt, target, [w for w, _ in sent], numbers=self.options.numbers
             )
             answer = yield [self._request(TranslatedItems, messages, prompt, REPAIR_MAX_TOKENS)]
-            outcome = answer[0]
+            outcome = self._salvaged(answer[0], TranslatedItems, "translate") or answer[0]
             seconds = round(time.perf_counter() - t0, 3)
             self.timer.add("translate", t0)
             if not isinstance(outcome, TranslatedItems):
@@ -765,8 +775,29 @@ class _Pipeline:
     def _expect(self, outcome: Outcome, model: type[M], stage: str) -> M:
         if isinstance(outcome, model):
             return outcome
+        kept = self._salvaged(outcome, model, stage)
+        if kept is not None:
+            return kept
         error = outcome if isinstance(outcome, VerisumError) else _wrong_type(outcome)
         raise self._partial(error, stage)
+
+    def _salvaged(self, outcome: Outcome, model: type[M], stage: str) -> M | None:
+        """What came before the cut of an answer that ran out of tokens (`salvage`), noted in
+        the report's warnings; None when the outcome is another error or nothing is usable."""
+        if not isinstance(outcome, LLMOutputTruncated) or not outcome.partial:
+            return None
+        kept = salvage(model, outcome.partial)
+        if kept is not None:
+            counts = ", ".join(
+                f"{len(value)} {name}"
+                for name, value in kept
+                if isinstance(value, list)  # bullets, claims, items
+            )
+            self.warnings.append(
+                f"{stage}: the model's answer ran out of tokens; kept what it completed before "
+                f"the cut ({counts})"
+            )
+        return kept
 
     def _partial(
         self,
