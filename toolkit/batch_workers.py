@@ -51,6 +51,7 @@ from typing import Any, cast
 from toolkit.batch_client import PacedLLMClient
 from toolkit.batch_output import OutputDir
 from toolkit.errors import LLMUnavailable, VerisumError
+from toolkit.lexicon import load_lexicon
 from toolkit.llm import StructuredLLM
 from toolkit.pipeline import asummarize, partial_of
 from toolkit.ratelimit import AdaptiveLimiter, LimiterStats
@@ -255,6 +256,8 @@ class WorkerPool:
     async def start(self) -> None:
         method = START_METHOD
         context = multiprocessing.get_context(method)
+        if method == "fork":
+            preload()
         base, extra = divmod(self.concurrency, self.count)
         parent_ends: list[socket.socket] = []
         for number in range(self.count):
@@ -395,6 +398,19 @@ class WorkerPool:
 
 
 # ---------------------------------------------------------------------- the worker side
+
+
+def preload() -> None:
+    """Build, before the workers are forked, what each of them would otherwise build for itself.
+
+    Two things every worker needs and builds on first use: the lexicon (parsing it compiles its
+    term patterns: 0.05-0.09 s of CPU) and the openai SDK's chat resource, which
+    ``AsyncOpenAI.chat`` imports on first access (0.15-0.3 s). Built once here, they are shared
+    by every fork, as the imports are; a batch on two workers spends 0.2-0.4 s of CPU less.
+    """
+    import openai.resources.chat  # noqa: F401  (what `client.chat` imports lazily)
+
+    load_lexicon()
 
 
 class _RelayingLimiter(AdaptiveLimiter):

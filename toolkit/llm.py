@@ -628,7 +628,7 @@ class LLMClient:
                     with attempt:
                         tries += 1
                         try:
-                            raw: object = client.chat.completions.create(**kwargs)
+                            raw: object = client.chat.completions.create(**_as_extra_body(kwargs))
                         except json.JSONDecodeError as exc:
                             raise MalformedResponse(f"body is not JSON ({exc.msg})") from exc
                         response = _checked(raw)
@@ -653,7 +653,9 @@ class LLMClient:
                     with attempt:
                         tries += 1
                         try:
-                            raw: object = await client.chat.completions.create(**kwargs)
+                            raw: object = await client.chat.completions.create(
+                                **_as_extra_body(kwargs)
+                            )
                         except json.JSONDecodeError as exc:
                             raise MalformedResponse(f"body is not JSON ({exc.msg})") from exc
                         response = _checked(raw)
@@ -815,6 +817,30 @@ def _exact(response_model: type[T], result: object) -> T:
     return response_model.model_validate(dict(result))
 
 
+# The request parameters whose values reach the server as given but cost the SDK the most to
+# "transform" (a walk of every message and tool against the SDK's TypedDict unions).
+_SENT_AS_IS = ("messages", "tools")
+
+
+def _as_extra_body(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``kwargs`` for ``chat.completions.create`` that send the same bytes with less CPU.
+
+    The SDK's ``create`` walks its parameters against their TypedDicts before sending them
+    (renaming aliased keys, formatting dates, dumping pydantic objects). Our messages and tools
+    are plain JSON dicts that walk changes nothing in, and on the sample's `DraftSummary`
+    request it costs 0.7 ms of CPU of the ~1 ms the whole walk takes. Given as ``extra_body``
+    they are sent untouched, and as ``create`` merges ``extra_body`` over its own body, each
+    takes the place of its empty placeholder: the same JSON, key order included.
+    """
+    if "extra_body" in kwargs or not all(
+        isinstance(kwargs.get(name, []), list) for name in _SENT_AS_IS
+    ):
+        return kwargs
+    moved = {name: kwargs[name] for name in _SENT_AS_IS if name in kwargs}
+    placeholders: dict[str, list[Any]] = {name: [] for name in moved}
+    return {**kwargs, **placeholders, "extra_body": moved}
+
+
 def _checked(response: object) -> ChatCompletion:
     """A real chat completion, or `MalformedResponse` (HTML error pages, empty choices...)."""
     if not isinstance(response, ChatCompletion) or not response.choices:
@@ -904,11 +930,11 @@ def estimate_tokens(text: str) -> int:
     if text.isascii():  # JSON schemas and English prompts: no wide characters to look up
         return math.ceil(len(text) / 3)
     # Most characters are CJK ideographs, kana, hangul, fullwidth punctuation (all wide) or
-    # ASCII (never wide): two regex passes in C take those out, and only what is left is looked
-    # up one by one (4x faster over a document's ~70 calls, the same counts).
-    without_wide = _SURELY_WIDE.sub("", text)
-    rest = _ASCII.sub("", without_wide)
-    wide = len(text) - len(without_wide)
+    # ASCII (never wide): only the few others are looked up one by one. They are found by one
+    # regex scan in C, and the surely-wide ones counted as the non-ASCII characters that are
+    # not among them (the ASCII encoder drops the rest), with no copy of the text built.
+    rest = _NEITHER_WIDE_NOR_ASCII.findall(text)
+    wide = len(text) - len(text.encode("ascii", "ignore")) - len(rest)
     wide += sum(map(_WIDE.__contains__, map(unicodedata.east_asian_width, rest)))
     return wide + math.ceil((len(text) - wide) / 3)
 
@@ -917,8 +943,9 @@ _WIDE = frozenset({"W", "F"})
 # Blocks whose every code point has East Asian Width W or F (a test checks it against
 # unicodedata): CJK punctuation, kana, CJK ideographs (extension A and unified), hangul
 # syllables, fullwidth forms.
-_SURELY_WIDE = re.compile(
-    r"[\u3000-\u303e\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3"
-    r"\uff01-\uff60\uffe0-\uffe6]+"
+_WIDE_BLOCKS = (
+    r"\u3000-\u303e\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3"
+    r"\uff01-\uff60\uffe0-\uffe6"
 )
-_ASCII = re.compile(r"[\x00-\x7f]+")
+_SURELY_WIDE = re.compile(f"[{_WIDE_BLOCKS}]+")
+_NEITHER_WIDE_NOR_ASCII = re.compile(f"[^\\x00-\\x7f{_WIDE_BLOCKS}]")

@@ -574,6 +574,25 @@ def extract_quantities(
     """
     if not text:
         return []
+    if len(text) <= _REMEMBERED_CHARS:
+        return list(_extract_short(text, lang, doc_date))
+    return _extract_text(text, lang, doc_date)
+
+
+# A summary's sentence is extracted twice, and the same way: verifying it against the source
+# (`toolkit.verify.extract_claim`), then matching its Chinese and English sides
+# (`toolkit.bilingual.compare_sides`), one right after the other. Short texts' quantities
+# (immutable) are remembered, the last few hundred only; a source transcript, extracted once,
+# is not kept.
+_REMEMBERED_CHARS = 2000
+
+
+@lru_cache(maxsize=256)
+def _extract_short(text: str, lang: str | None, doc_date: date | None) -> tuple[Quantity, ...]:
+    return tuple(_extract_text(text, lang, doc_date))
+
+
+def _extract_text(text: str, lang: str | None, doc_date: date | None) -> list[Quantity]:
     # Extraction allocates tens of thousands of small objects per megabyte and makes no
     # reference cycles; the cyclic collector would rescan the growing heap again and again
     # (a fifth of the run time on the sample transcript). Reference counting still frees
