@@ -469,8 +469,11 @@ class _Pipeline:
         failed: list[int] = []
         errors: list[VerisumError] = []
         for index, outcome in enumerate(answers):
-            usable = outcome if isinstance(outcome, ChunkNotes) else None
-            usable = usable or self._salvaged(outcome, ChunkNotes, f"map (chunk {index + 1})")
+            usable = (
+                outcome
+                if isinstance(outcome, ChunkNotes)
+                else self._salvaged(outcome, ChunkNotes, f"map (chunk {index + 1})")
+            )
             if usable is not None:
                 notes.extend(usable.claims)
             else:
