@@ -310,14 +310,14 @@ def main() -> None:
                     base_url, source, out, cache, concurrency, args.workers, args.transport
                 )
                 server_ms = (process_cpu(server.pid) - server_cpu0) / count * 1000
+                if first["succeeded"] != count:  # before the second run rewrites errors.jsonl
+                    errors = (out / "errors.jsonl").read_text(encoding="utf-8")
+                    raise SystemExit(f"{count}x{concurrency}: not all succeeded: {first}\n{errors}")
                 before = stats(base_url)["chat_requests"]
                 second = run_child(
                     base_url, source, out, cache, concurrency, args.workers, args.transport
                 )
                 calls = stats(base_url)["chat_requests"] - before
-                if first["succeeded"] != count:
-                    errors = (out / "errors.jsonl").read_text(encoding="utf-8")
-                    raise SystemExit(f"{count}x{concurrency}: not all succeeded: {first}\n{errors}")
             ideal = count * DELAY / concurrency
             cpu_ms = first["cpu"] / count * 1000
             # The best efficiency the cores allow: verisum's and the fake server's CPU per
