@@ -13,6 +13,11 @@ again. Printed, all measured in this run:
 
 * wall time, the ideal ``N × 0.2 s / concurrency`` and the efficiency ideal/wall (target ≥ 0.85
   at concurrency 32);
+* where the wall time outside the steady part went: ``start s``, from the call of
+  `summarize_many` to the first request the server received (settings, prompt versions, the
+  openai SDK's chat module imported on first use, forking the workers, the first documents'
+  extraction), and ``tail s``, from the last answer to the return (the last verification,
+  ``summaries.jsonl``, ``run.json``, closing the workers);
 * the worker processes used (``--workers``, default: the library's choice, see
   `toolkit.batch_workers.default_workers`);
 * verisum's own CPU time per document (the child's CPU after imports plus that of its worker
@@ -24,6 +29,8 @@ again. Printed, all measured in this run:
   (the same concurrency at two sizes);
 * the 1-minute load average before each run (the machine may be shared: a busy core shows);
 * the second run: wall time and model requests the server received (target 0);
+* it stops with an error if the server ever held more requests at once than the concurrency
+  (documents prepared ahead, `toolkit.batch.lookahead`, must wait for a request slot);
 * then, per configuration, where the CPU went (`cpu_split`: a sampling profiler in the child and
   in every worker): ms per document and share for the HTTP client, verisum's LLM layer, the
   pipeline's parts, the batch layer and the event loop, plus the fake server's;
@@ -93,6 +100,7 @@ def child(args: argparse.Namespace) -> None:
     sampler = Sampler()
     sampler.start()
     cpu0, kids0, wall0 = time.process_time(), _children_cpu(), time.perf_counter()
+    began = time.monotonic()  # the clock the fake server stamps its first request with
     result = summarize_many(
         args.input,
         out=args.out,
@@ -102,6 +110,7 @@ def child(args: argparse.Namespace) -> None:
         workers=args.workers,
     )
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    ended = time.monotonic()
     workers_cpu = _children_cpu() - kids0  # the worker processes, reaped when the run closed
     split = sampler.stop()
     split.update(worker_counts(split_dir))
@@ -112,6 +121,8 @@ def child(args: argparse.Namespace) -> None:
         json.dumps(
             {
                 "wall": wall,
+                "began": began,
+                "ended": ended,
                 "cpu": cpu + workers_cpu,
                 "parent_cpu": cpu,
                 "workers": run["options"].get("workers", 1),
@@ -173,10 +184,10 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def stats(base_url: str) -> dict[str, int]:
+def stats(base_url: str, path: str = "/stats") -> dict[str, Any]:
     root = base_url.removesuffix("/v1")
-    with urllib.request.urlopen(f"{root}/stats", timeout=10) as response:
-        data: dict[str, int] = json.load(response)
+    with urllib.request.urlopen(f"{root}{path}", timeout=10) as response:
+        data: dict[str, Any] = json.load(response)
     return data
 
 
@@ -286,7 +297,8 @@ def main() -> None:
         )
         header = (
             f"{'docs':>5} {'conc':>4} {'wrk':>3} {'load':>4} {'wall s':>7} {'ideal s':>7} "
-            f"{'effic.':>6} {'CPU bound':>9} {'CPU ms/doc':>10} {'parent':>6} {'server':>6} "
+            f"{'effic.':>6} {'start s':>7} {'tail s':>6} {'CPU bound':>9} {'CPU ms/doc':>10} "
+            f"{'parent':>6} {'server':>6} "
             f"{'RSS MiB':>7} "
             f"{'wrk RSS':>7} {'2nd run s':>9} {'2nd calls':>9}"
         )
@@ -306,10 +318,18 @@ def main() -> None:
                         handle.write(json.dumps(row, ensure_ascii=False) + "\n")
                 out, cache = folder / "out", folder / "cache"
                 server_cpu0 = process_cpu(server.pid)
+                stats(base_url, "/reset")
                 first = run_child(
                     base_url, source, out, cache, concurrency, args.workers, args.transport
                 )
                 server_ms = (process_cpu(server.pid) - server_cpu0) / count * 1000
+                seen = stats(base_url)
+                startup = seen["first_request"] - first["began"]
+                tail = first["ended"] - seen["last_answer"]
+                if seen["max_in_flight"] > concurrency:  # documents ahead must not add requests
+                    raise SystemExit(
+                        f"{count}x{concurrency}: {seen['max_in_flight']} requests were in flight"
+                    )
                 if first["succeeded"] != count:  # before the second run rewrites errors.jsonl
                     errors = (out / "errors.jsonl").read_text(encoding="utf-8")
                     raise SystemExit(f"{count}x{concurrency}: not all succeeded: {first}\n{errors}")
@@ -327,6 +347,7 @@ def main() -> None:
             print(
                 f"{count:>5} {concurrency:>4} {first['workers']:>3.0f} {load:>4.1f} "
                 f"{first['wall']:>7.2f} {ideal:>7.2f} {ideal / first['wall']:>6.2f} "
+                f"{startup:>7.2f} {tail:>6.2f} "
                 f"{bound:>9.2f} {cpu_ms:>10.1f} {first['parent_cpu'] / count * 1000:>6.1f} "
                 f"{server_ms:>6.1f} "
                 f"{first['rss_mib']:>7.0f} {worker_rss:>7} "

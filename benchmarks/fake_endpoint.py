@@ -16,7 +16,9 @@ costs a ``bytes.find``, a dict lookup and a ``call_later``. The answer never dep
 messages (the recorded summary is the same for every document), exactly as in the slower fake.
 
 Run: ``python benchmarks/fake_endpoint.py --delay 0.2`` prints ``PORT <n>`` and serves until
-killed; ``GET /stats`` returns ``{"chat_requests": n, "max_in_flight": n}``.
+killed; ``GET /stats`` returns ``{"chat_requests": n, "max_in_flight": n, "first_request": t,
+"last_answer": t}`` (the most requests it held at once, and ``time.monotonic()`` of the first
+request and the last answer, since the last ``GET /reset``: a run's start-up and tail).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import contextlib
 import json
 import re
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -42,6 +45,8 @@ class _Counters:
         self.chat_requests = 0
         self.in_flight = 0
         self.max_in_flight = 0
+        self.first_request: float | None = None
+        self.last_answer: float | None = None
 
 
 def _response(status: str, body: bytes) -> bytes:
@@ -109,6 +114,8 @@ class _Endpoint(asyncio.Protocol):
                 payload = _ANSWERS[key] = _response("200 OK", answer)
             counters = self.counters
             counters.chat_requests += 1
+            if counters.first_request is None:
+                counters.first_request = time.monotonic()
             counters.in_flight += 1
             counters.max_in_flight = max(counters.max_in_flight, counters.in_flight)
             loop.call_later(self.delay, self._send_answer, payload)
@@ -116,8 +123,14 @@ class _Endpoint(asyncio.Protocol):
             stats = {
                 "chat_requests": self.counters.chat_requests,
                 "max_in_flight": self.counters.max_in_flight,
+                "first_request": self.counters.first_request,
+                "last_answer": self.counters.last_answer,
             }
             self._write(_response("200 OK", json.dumps(stats).encode()))
+        elif method == b"GET" and path == b"/reset":
+            self.counters.first_request = self.counters.last_answer = None
+            self.counters.max_in_flight = self.counters.in_flight
+            self._write(_response("200 OK", b"{}"))
         else:
             error = {"error": {"message": f"no route {path.decode()}", "type": "test"}}
             self._write(_response("404 Not Found", json.dumps(error).encode()))
@@ -125,6 +138,7 @@ class _Endpoint(asyncio.Protocol):
     def _send_answer(self, payload: bytes) -> None:
         self.counters.in_flight -= 1
         self._write(payload)
+        self.counters.last_answer = time.monotonic()
 
     def _write(self, payload: bytes) -> None:
         if self.transport is not None and not self.transport.is_closing():

@@ -99,6 +99,26 @@ def test_two_workers_share_the_documents_and_a_second_run_forks_nothing(
     assert stored["batch"]["attempts"] == 1 and stored["batch"]["input_sha256"]
 
 
+def test_workers_prepare_documents_ahead_but_send_no_more_requests_than_the_concurrency(
+    tmp_path: Path,
+) -> None:
+    """With workers, ``concurrency // 2`` more documents are in flight than requests: they
+    extract their numbers while every request slot waits on the endpoint."""
+    in_flight: list[int] = []
+    with FakeBatchAPI(delay=0.2) as api:
+        result = summarize_many(
+            [doc(n) for n in range(16)],
+            out=tmp_path / "out",
+            settings=quick(api.base_url, tmp_path),
+            concurrency=4,
+            workers=2,
+            progress=lambda snapshot: in_flight.append(snapshot.in_flight),
+        )
+        assert api.stats()["max_in_flight"] == 4  # the endpoint never saw more
+    assert (result.counts.succeeded, result.counts.failed) == (16, 0)
+    assert max(in_flight) == 4 + toolkit.batch.lookahead(4, 2) == 6
+
+
 def test_a_document_that_always_fails_in_a_worker_is_recorded_and_the_rest_succeed(
     tmp_path: Path,
 ) -> None:
@@ -243,7 +263,8 @@ def test_a_second_ctrl_c_abandons_the_workers_documents_and_leaves_no_partial_fi
     run = json.loads((out / "run.json").read_text())
     assert run["status"] == "interrupted"
     counts = run["counts"]
-    assert counts["abandoned"] >= 1 and counts["abandoned"] + counts["succeeded"] == 4
+    in_flight = 4 + toolkit.batch.lookahead(4, 2)  # 4 requests, 2 documents prepared ahead
+    assert counts["abandoned"] >= 1 and counts["abandoned"] + counts["succeeded"] == in_flight
     assert len(list(out.glob("call-*.json"))) == counts["succeeded"]  # 0 unless the box crawls
     assert not list(out.glob(".tmp-*"))
     assert not any(_alive(pid) for pid in workers)  # reaped when the run closed
@@ -281,7 +302,7 @@ def test_a_worker_that_dies_fails_only_its_documents_and_the_others_go_on(
         (result,) = results
         rows = list(read_jsonl(out / "errors.jsonl"))
         assert rows and {r["error"] for r in rows} == {"WorkerExited"}
-        assert 1 <= result.counts.failed <= 2  # what that worker had in flight (2 of 4)
+        assert 1 <= result.counts.failed <= 3  # what that worker had in flight (3 of 6)
         assert result.counts.succeeded + result.counts.failed == 16
         assert result.exit_code == 2
 
