@@ -421,6 +421,39 @@ def test_limit_takes_only_the_first_documents_and_a_later_run_adds_the_rest(
     assert ids == [f"call-{n}" for n in range(5)]  # input order, not completion order
 
 
+def test_documents_are_prepared_ahead_but_requests_stay_within_the_concurrency(
+    tmp_path: Path,
+) -> None:
+    """Against an endpoint, ``concurrency // 2`` documents more than requests are in flight:
+    their numbers are extracted while every request slot waits on the endpoint."""
+    in_flight: list[int] = []
+    with FakeBatchAPI(delay=0.2) as api:
+        result = summarize_many(
+            [doc(n) for n in range(12)],
+            out=tmp_path / "out",
+            settings=quick(api.base_url, tmp_path),
+            concurrency=4,
+            workers=1,
+            progress=lambda snapshot: in_flight.append(snapshot.in_flight),
+        )
+        assert api.stats()["max_in_flight"] == 4  # the endpoint never saw more
+    assert (result.counts.succeeded, max(in_flight)) == (12, 4 + 4 // 2)
+    run = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert run["options"]["prepared_ahead"] == 2
+
+
+def test_no_document_is_prepared_ahead_of_the_embedded_model_or_a_given_client() -> None:
+    hosted = Settings(openai_base_url="http://127.0.0.1:9/v1")
+    assert toolkit.batch.lookahead(8, hosted, own_client=True, engine="live") == 4
+    # minutes per answer: an interrupt would wait for those documents' calls too
+    local = Settings(backend="local", concurrency=8)
+    assert toolkit.batch.lookahead(8, local, own_client=True, engine="live") == 0
+    # a given llm (FakeLLM, say) is not bounded by this batch's request semaphore
+    assert toolkit.batch.lookahead(8, hosted, own_client=False, engine="live") == 0
+    assert toolkit.batch.lookahead(8, hosted, own_client=True, engine="openai-batch") == 0
+    assert toolkit.batch.lookahead(1, hosted, own_client=True, engine="live") == 0
+
+
 def test_default_concurrency_is_one_for_the_embedded_model_and_higher_for_hosted(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

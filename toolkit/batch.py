@@ -7,10 +7,10 @@ summarize``). Around it, this module adds what a long batch needs:
   the embedded model — one server on two cores — and 16 against a hosted endpoint, or the
   ``VERISUM_CONCURRENCY`` you set): the client's request semaphore is set to it, and every
   HTTP attempt passes one shared `AdaptiveLimiter` (RPM/TPM, slowing down on 429s);
-* **documents prepared ahead**: against an endpoint in worker processes, up to
-  ``concurrency // 2`` more documents than requests are in flight (`lookahead`), so a core
-  extracts the next documents' numbers while every request slot waits on the endpoint, and a
-  freed slot's next request needs no extraction first (measured: see `lookahead`);
+* **documents prepared ahead**: against an endpoint, up to ``concurrency // 2`` more documents
+  than requests are in flight (`lookahead`), so the next documents' numbers are extracted
+  while every request slot waits on the endpoint, and a freed slot's next request needs no
+  extraction first (measured: see `lookahead`);
 * **worker processes** (`toolkit.batch_workers`): with ``workers`` > 1 the documents in flight
   are shared by that many forked processes, each an event loop with its own paced client, so a
   batch uses more than one core; this process keeps the inputs, resume checks, retries, counts,
@@ -295,19 +295,24 @@ def default_concurrency(settings: Settings, engine: Engine = "live") -> int:
     return HOSTED_CONCURRENCY if settings.resolved_backend != "local" else LOCAL_CONCURRENCY
 
 
-def lookahead(concurrency: int, workers: int) -> int:
-    """Documents admitted beyond ``concurrency`` (their requests wait for a slot).
+def lookahead(concurrency: int, settings: Settings, *, own_client: bool, engine: Engine) -> int:
+    """Documents admitted beyond ``concurrency``; their requests wait for a slot.
 
     Why: a document holds its request slot while its numbers are extracted (~5 ms of CPU) and
-    its answer verified. With every slot waiting on the endpoint at once, the cores idle;
-    with some documents already extracted, they do not. Only with worker processes: those
-    batches are the ones bound by CPU (one event loop keeps up with a 200 ms endpoint below
-    concurrency 8), and an interrupt there waits for a few seconds of hosted requests more,
-    not for minutes of the embedded model. Measured with ``benchmarks/bench_batch.py`` at
-    500 documents, concurrency 32, 2 workers, interleaved runs: efficiency 0.54/0.65/0.58/0.56
-    without, 0.72/0.72/0.62/0.66 with ``concurrency // 2`` (``concurrency`` more: no better).
+    its answer verified, and under load it also waits its turn for the CPU. With documents
+    extracted ahead, a freed slot's next request goes out at once, and the cores work while
+    every slot waits on the endpoint. Measured with ``benchmarks/bench_batch.py``, interleaved
+    runs: 500 documents at concurrency 32 on 2 workers, efficiency 0.50/0.52/0.51/0.57/0.53
+    without, 0.60/0.62/0.64/0.58/0.58 with ``concurrency // 2`` (``concurrency`` more: no
+    better); at concurrency 8 in one process 0.85/0.85 without, 0.91/0.92 with.
+
+    Only when this batch's own client bounds the requests (not with a given ``llm``), against
+    an endpoint (the embedded model answers in minutes: a Ctrl-C would wait for those
+    documents' calls too) and not with the Batch API engine.
     """
-    return concurrency // 2 if workers > 1 else 0
+    if not own_client or engine != "live" or settings.resolved_backend == "local":
+        return 0
+    return concurrency // 2
 
 
 # ---------------------------------------------------------------------- the run
@@ -372,6 +377,9 @@ class _Run:
         self.pool: WorkerPool | None = None
         self._pool_lock = asyncio.Lock()
         self.external_llm = llm
+        self.ahead = lookahead(
+            self.concurrency, self.settings, own_client=llm is None, engine=options.engine
+        )
         self.llm: StructuredLLM | None = llm
         self.prompts = current_prompt_refs()
         self.counts = Counts()
@@ -470,7 +478,7 @@ class _Run:
 
     async def _produce(self) -> None:
         # Requests are bounded by the client's semaphore (or each worker's share of it).
-        slots = asyncio.Semaphore(self.concurrency + lookahead(self.concurrency, self.workers))
+        slots = asyncio.Semaphore(self.concurrency + self.ahead)
         seen = 0
         for index, entry in enumerate(self.inputs):
             if self.options.limit is not None and index >= self.options.limit:
@@ -769,6 +777,7 @@ class _Run:
                 "repair_rounds": self.options.repair_rounds,
                 "keep_unsupported": self.options.keep_unsupported,
                 "concurrency": self.concurrency,
+                "prepared_ahead": self.ahead,
                 "rpm": self.options.rpm,
                 "tpm": self.options.tpm,
                 "doc_attempts": self.options.doc_attempts,
