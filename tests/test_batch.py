@@ -7,6 +7,7 @@ The model is `FakeLLM` or the fake OpenAI-compatible server in `tests/fake_batch
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import signal
@@ -33,6 +34,7 @@ from tests.fake_batch_api import ANSWERS, FakeBatchAPI, always, first, fit, when
 from toolkit import summarize_many
 from toolkit.batch import default_concurrency
 from toolkit.batch_output import OutputDir, file_name, read_jsonl, write_atomic
+from toolkit.batch_workers import YOUNG_GC_THRESHOLD
 from toolkit.cli import cli
 from toolkit.inputs import Document, InputProblem, open_inputs
 from toolkit.ratelimit import AdaptiveLimiter
@@ -452,6 +454,20 @@ def test_no_document_is_prepared_ahead_of_the_embedded_model_or_a_given_client()
     assert toolkit.batch.lookahead(8, hosted, own_client=False, engine="live") == 0
     assert toolkit.batch.lookahead(8, hosted, own_client=True, engine="openai-batch") == 0
     assert toolkit.batch.lookahead(1, hosted, own_client=True, engine="live") == 0
+
+
+def test_a_batch_collects_garbage_less_often_and_restores_the_thresholds(tmp_path: Path) -> None:
+    before = gc.get_threshold()
+    during: list[tuple[int, int, int]] = []
+    result = summarize_many(
+        [doc(n) for n in range(3)],
+        out=tmp_path / "out",
+        llm=fake_llm(),
+        progress=lambda snapshot: during.append(gc.get_threshold()),
+    )
+    assert result.counts.succeeded == 3
+    assert during and {t[0] for t in during} == {YOUNG_GC_THRESHOLD} != {before[0]}
+    assert gc.get_threshold() == before  # the caller's process is left as it was
 
 
 def test_default_concurrency_is_one_for_the_embedded_model_and_higher_for_hosted(
