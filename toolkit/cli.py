@@ -500,15 +500,15 @@ def summarize_command(
     "--concurrency",
     type=click.IntRange(1, 1000),
     default=None,
-    help="documents in flight [default: 1 for the embedded model, 16 hosted, or "
-    "VERISUM_CONCURRENCY]",
+    help="model requests in flight; against an endpoint half as many documents more are "
+    "prepared ahead [default: 1 for the embedded model, 16 hosted, or VERISUM_CONCURRENCY]",
 )
 @click.option(
     "--workers",
     type=click.IntRange(1, 64),
     default=None,
     help="processes sharing the documents in flight [default: 1 for the embedded model; "
-    "hosted: one per core up to 4, one per 8 documents in flight]",
+    "hosted: one per core up to 4, one per 8 requests in flight]",
 )
 @click.option("--limit", type=click.IntRange(1), default=None, help="only the first K documents")
 @click.option(
