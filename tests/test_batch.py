@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -423,11 +424,16 @@ def test_limit_takes_only_the_first_documents_and_a_later_run_adds_the_rest(
     assert ids == [f"call-{n}" for n in range(5)]  # input order, not completion order
 
 
+@pytest.mark.parametrize(
+    "workers",
+    [1, pytest.param(2, marks=pytest.mark.skipif(sys.platform != "linux", reason="forks"))],
+)
 def test_documents_are_prepared_ahead_but_requests_stay_within_the_concurrency(
-    tmp_path: Path,
+    tmp_path: Path, workers: int
 ) -> None:
-    """Against an endpoint, ``concurrency // 2`` documents more than requests are in flight:
-    their numbers are extracted while every request slot waits on the endpoint."""
+    """Against an endpoint, ``concurrency // 2`` documents more than requests are in flight
+    (in one process or shared by workers): their numbers are extracted while every request
+    slot waits on the endpoint."""
     in_flight: list[int] = []
     with FakeBatchAPI(delay=0.2) as api:
         result = summarize_many(
@@ -435,7 +441,7 @@ def test_documents_are_prepared_ahead_but_requests_stay_within_the_concurrency(
             out=tmp_path / "out",
             settings=quick(api.base_url, tmp_path),
             concurrency=4,
-            workers=1,
+            workers=workers,
             progress=lambda snapshot: in_flight.append(snapshot.in_flight),
         )
         assert api.stats()["max_in_flight"] == 4  # the endpoint never saw more

@@ -99,26 +99,6 @@ def test_two_workers_share_the_documents_and_a_second_run_forks_nothing(
     assert stored["batch"]["attempts"] == 1 and stored["batch"]["input_sha256"]
 
 
-def test_workers_prepare_documents_ahead_but_send_no_more_requests_than_the_concurrency(
-    tmp_path: Path,
-) -> None:
-    """With workers, ``concurrency // 2`` more documents are in flight than requests: they
-    extract their numbers while every request slot waits on the endpoint."""
-    in_flight: list[int] = []
-    with FakeBatchAPI(delay=0.2) as api:
-        result = summarize_many(
-            [doc(n) for n in range(16)],
-            out=tmp_path / "out",
-            settings=quick(api.base_url, tmp_path),
-            concurrency=4,
-            workers=2,
-            progress=lambda snapshot: in_flight.append(snapshot.in_flight),
-        )
-        assert api.stats()["max_in_flight"] == 4  # the endpoint never saw more
-    assert (result.counts.succeeded, result.counts.failed) == (16, 0)
-    assert max(in_flight) == 4 + 4 // 2
-
-
 def test_a_document_that_always_fails_in_a_worker_is_recorded_and_the_rest_succeed(
     tmp_path: Path,
 ) -> None:
