@@ -21,13 +21,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from itertools import pairwise
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from toolkit.segment import Turn
 
-_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=[.])\s+|\n+")
+# Where a turn may be split: right after 。！？!?；; (nothing taken), after a full stop and the
+# whitespace behind it, after a run of line breaks. Written so that every branch starts with
+# its character, then tells by lookbehind which one it was: sre skips ahead to the next
+# candidate character instead of trying three branches at every position (the sample's four
+# long answers: 148 → 29 µs). The same cuts as ``(?<=[。！？!?；;])|(?<=[.])\s+|\n+``
+# (tests/test_fast_paths.py).
+_SENTENCE_END = re.compile(r"[\n。！？!?；;.](?:(?<=\n)\n*|(?<=\.)\s+|(?<=[。！？!?；;]))")
 
 
 class Chunk(BaseModel):
@@ -44,7 +51,11 @@ class Chunk(BaseModel):
     cut: bool = Field(default=False, description="a sentence was cut to fit the budget")
 
 
-class _Piece(BaseModel):
+@dataclass(slots=True)
+class _Piece:
+    """A run of text packed whole (internal: a plain class, a fifth of a pydantic model's cost
+    to build, and a long document has one per sentence)."""
+
     start: int
     end: int
     turn: int

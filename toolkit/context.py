@@ -423,27 +423,30 @@ def _surface(
     start, end = q.span
     back = text[max(clause_start, start - SURFACE_BACK * 4) : start]
     ahead = text[end : min(clause_end, end + SURFACE_AHEAD * 4)]
-    # Chinese: character bigrams of the CJK runs, nearest SURFACE_BACK characters
-    # (only bigrams within the limit are visited: a bigram at ``pos`` is len - pos - 2
-    # characters before the number, or ``pos`` after it). The loop runs ~500 times per
-    # source, so `_decay` and `Context.add` are written out (the same arithmetic: the
-    # distance is never negative here).
+    # Chinese: character bigrams of the CJK runs, nearest SURFACE_BACK characters before and
+    # SURFACE_AHEAD after (only bigrams within the limit are visited). The loop runs ~500
+    # times per source, so `Context.add` is written out and the weight, `_decay` of a distance
+    # that is never negative here, is read from a table (describe: ~0.1 ms less on the sample).
     features = ctx.features
-    for segment, before in ((back, True), (ahead, False)):
-        limit = SURFACE_BACK if before else SURFACE_AHEAD
-        first = len(segment) - 2 - limit if before else 0
-        scale = 1.0 if before else AFTER_NUMBER
-        for m in _CJK.finditer(segment, max(first, 0)):
-            run = m.group()
-            base = m.start()
-            stop = len(run) - 1 if before else min(len(run) - 1, limit - base + 1)
-            for i in range(stop):
-                pos = base + i
-                distance = len(segment) - pos - 2 if before else pos
-                weight = 1.0 / (1.0 + distance / DECAY_CHARS) * scale
-                key = "~" + run[i : i + 2]
-                if weight > features.get(key, 0.0):
-                    features[key] = weight
+    get = features.get
+    # before the number: a bigram at ``pos`` is len(back) - pos - 2 characters away
+    for m in _CJK.finditer(back, max(len(back) - 2 - SURFACE_BACK, 0)):
+        run = m.group()
+        top = len(back) - m.start() - 2  # the distance of the run's first bigram
+        for i in range(len(run) - 1):
+            key = "~" + run[i : i + 2]
+            weight = _BIGRAM_BEFORE[top - i]
+            if weight > get(key, 0.0):
+                features[key] = weight
+    # after it: ``pos`` characters away, the nearest SURFACE_AHEAD + 1 positions
+    for m in _CJK.finditer(ahead, 0, SURFACE_AHEAD + 2):
+        run = m.group()
+        base = m.start()
+        for i in range(min(len(run) - 1, SURFACE_AHEAD - base + 1)):
+            key = "~" + run[i : i + 2]
+            weight = _BIGRAM_AFTER[base + i]
+            if weight > get(key, 0.0):
+                features[key] = weight
     # English: content words, nearest first
     words_back = [w.lower() for w in _WORD.findall(back)][-WORDS_BACK:]
     for rank, word in enumerate(reversed(words_back)):
@@ -452,6 +455,12 @@ def _surface(
     for rank, word in enumerate([w.lower() for w in _WORD.findall(ahead)][:WORDS_AHEAD]):
         if word not in stopwords and len(word) > 2:
             ctx.add("~" + _stem(word), AFTER_NUMBER / (1.0 + rank / 4))
+
+
+# `_surface`'s bigram weights by distance, worked out once with `_decay`'s arithmetic (the same
+# floats): the bigram loop runs ~500 times per source.
+_BIGRAM_BEFORE = [1.0 / (1.0 + d / DECAY_CHARS) * 1.0 for d in range(SURFACE_BACK + 1)]
+_BIGRAM_AFTER = [1.0 / (1.0 + d / DECAY_CHARS) * AFTER_NUMBER for d in range(SURFACE_AHEAD + 1)]
 
 
 def _stem(word: str) -> str:

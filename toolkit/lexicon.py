@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 from operator import itemgetter
 from pathlib import Path
+from typing import NamedTuple
 
 from toolkit.errors import ConfigError
 
@@ -54,9 +55,12 @@ class Concept:
         return self.kind == "segment"
 
 
-@dataclass(frozen=True)
-class ConceptMatch:
-    """A lexicon term found in a text at ``[start, end)``."""
+class ConceptMatch(NamedTuple):
+    """A lexicon term found in a text at ``[start, end)``.
+
+    (A named tuple rather than a frozen dataclass: just as immutable, and a third of the cost to
+    build; a source transcript has ~200 matches, so 0.07 ms of the sample's CPU.)
+    """
 
     start: int
     end: int

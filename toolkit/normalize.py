@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 # Full-width ASCII (U+FF01..U+FF5E) folds onto ASCII, except the Chinese clause punctuation
 # ，：；！？（）: an ASCII comma between digits reads as a thousands separator ("19%，38%" must not
@@ -132,6 +133,10 @@ def normalize(text: str) -> Normalized:
     >>> normalize("-季度GMV").text
     '一季度GMV'
     """
+    return _normalize_recent(text)
+
+
+def _normalize(text: str) -> Normalized:
     folded = _fold(text)
     pieces: list[str] = []
     points: list[int] = []
@@ -171,3 +176,9 @@ def normalize(text: str) -> Normalized:
         return Normalized(text, folded)
     pieces.append(folded[last:])
     return Normalized(text, "".join(pieces), points, shifts, rep_starts, rep_ends)
+
+
+# The last few results, given again for the same text: the summarizer normalizes a document,
+# then its extraction (`toolkit.numbers`) normalizes the same text again (0.05 ms of the
+# sample's CPU). A `Normalized` is never changed after it is made, so sharing it is safe.
+_normalize_recent = lru_cache(maxsize=4)(_normalize)

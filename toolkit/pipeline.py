@@ -59,7 +59,7 @@ from toolkit.grounded import TaggedSource, placeholders, tag_source
 from toolkit.llm import LLMClient, StructuredLLM, schema_of
 from toolkit.normalize import normalize
 from toolkit.numbers import extract_quantities
-from toolkit.prompts import Prompt, load_prompt
+from toolkit.prompts import Prompt, load_prompt_set
 from toolkit.repair import apply_repairs, entries, excerpts_for, repair_messages
 from toolkit.rescale import rescale_round
 from toolkit.segment import Speaker, segment
@@ -321,7 +321,7 @@ class _Pipeline:
         self.timer = _Timer()
         self.warnings: list[str] = []
         self.prompt_refs: dict[str, None] = {}
-        self.prompts = {name: load_prompt(name) for name in PROMPTS}
+        self.prompts = load_prompt_set(PROMPTS)
         self.window = options.context_window or context_window_of(llm)
         # The answer schemas cap lists at MAX_LIST items (a grammar for the local model).
         options.max_bullets = max(1, min(options.max_bullets, MAX_LIST))

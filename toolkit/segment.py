@@ -30,11 +30,19 @@ class Speaker(StrEnum):
 
 
 _QUESTION_MARKS = {"Q", "0", "O", "问", "提问"}
+# What may stand before a marker, checked right after the marker's first character (so the
+# lookbehinds are one character longer): the start of the text, whitespace or closing
+# punctuation, and not the "2." of "2.0:".
+_AFTER_FIRST = r"(?<![^\s。！？!?；;…”\"」』）)】].)(?<!\d\..)"
+# Every branch starts with a literal: sre skips ahead to the next 提回问答QA0O instead of trying
+# two lookbehinds at every position (the sample: 95 → 29 µs). The same matches as the plain
+# form ``(?<![^\s。！？!?；;…”"」』）)】])(?<!\d\.)(?P<mark>提问|回答|问|答|[QA0O])\s{0,2}[:：]``
+# (tests/test_fast_paths.py).
+_MARKS = ("提问", "回答", "问", "答", "Q", "A", "0", "O")
 _MARKER = re.compile(
-    r"(?<![^\s。！？!?；;…”\"」』）)】])"  # start of text, whitespace or closing punctuation
-    r"(?<!\d\.)"  # not the 0 of "2.0:"
-    r"(?P<mark>提问|回答|问|答|[QA0O])"
-    r"\s{0,2}[:：]"
+    "(?P<mark>"
+    + "|".join(f"{mark[0]}{_AFTER_FIRST}{mark[1:]}" for mark in _MARKS)
+    + r")\s{0,2}[:：]"
 )
 
 

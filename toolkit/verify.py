@@ -147,15 +147,18 @@ def detect_language(text: str) -> str | None:
     # (every code point of both CJK blocks is a letter since Unicode 13; Python 3.11 has 14)
     if text.isascii():  # no CJK and no other script: the answer of the counts below, at once
         return "en" if _LATIN_LETTERS.search(text) else None  # (0.7 ms on 20,000 characters)
-    cjk = sum(map(len, _CJK_LETTERS.findall(text)))
+    rest = _NOT_OTHER.sub("", text)
+    # Every character is ASCII, CJK or in ``rest``, so the CJK count is what is left: the same
+    # number as summing the runs of [\u4e00-\u9fff\u3400-\u4dbf]+ (a scan of the text: 45 µs
+    # of the sample's 105 µs).
+    cjk = len(text) - len(text.encode("ascii", "ignore")) - len(rest)
     latin = sum(map(len, _LATIN_LETTERS.findall(text)))
-    other = sum(map(str.isalpha, _NOT_OTHER.sub("", text)))
+    other = sum(map(str.isalpha, rest))
     if other > cjk + latin or cjk + latin == 0:
         return None
     return "zh" if cjk * 4 >= latin else "en"
 
 
-_CJK_LETTERS = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]+")
 _LATIN_LETTERS = re.compile(r"[A-Za-z]+")  # the ASCII letters: str.isalpha() of ASCII
 _NOT_OTHER = re.compile(r"[\x00-\x7f\u4e00-\u9fff\u3400-\u4dbf]+")
 
