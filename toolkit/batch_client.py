@@ -101,9 +101,43 @@ def http_client(
     if AiohttpTransport is None:  # httpx-aiohttp is not installed: httpx's own transport
         return openai.DefaultAsyncHttpxClient(event_hooks=hooks)
     # The SDK's defaults (connection limits, timeout, redirects), as DefaultAioHttpClient has.
-    return openai.DefaultAioHttpClient(
+    return _AioHttpClient(
         event_hooks=hooks, transport=_AiohttpTransport(limits=openai.DEFAULT_CONNECTION_LIMITS)
     )
+
+
+class _SetCookieJar(httpx.Cookies):
+    """httpx's cookie jar, without the parse of a response that sets no cookie.
+
+    httpx hands every response to ``http.cookiejar``, which wraps the request and the response
+    in urllib look-alikes (the URL parsed again, the headers copied into an email message) only
+    to find no ``Set-Cookie`` header: 0.13 ms of CPU per request inside a batch (timed in
+    place). Without ``Set-Cookie``/``Set-Cookie2`` that call stores nothing (cookiejar's
+    ``make_cookies`` returns no cookie and only notes the time, which it notes afresh before
+    every use), so it is skipped; a response that sets cookies (a hosted API's load balancer
+    does) is handled exactly as before.
+    """
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        headers = response.headers
+        if "set-cookie" in headers or "set-cookie2" in headers:
+            super().extract_cookies(response)
+
+
+class _AioHttpClient(openai.DefaultAioHttpClient):
+    """`openai.DefaultAioHttpClient` whose cookies are kept in a `_SetCookieJar`."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.cookies = super().cookies
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._set_cookie_jar
+
+    @cookies.setter
+    def cookies(self, cookies: Any) -> None:  # what httpx.Cookies accepts
+        self._set_cookie_jar = _SetCookieJar(cookies)
 
 
 def _not_a_timeout(exc: httpx.ConnectTimeout) -> bool:

@@ -50,26 +50,39 @@ def _locked(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
 
 
+class Canonical(str):
+    """JSON text already in the cache key's canonical form (`canonical_json`), used as is.
+
+    The LLM layer encodes each response schema once per class this way instead of on every
+    request: re-encoding `DraftSummary`'s schema (sorted keys) was 0.086 ms of the 0.137 ms a key
+    took (measured on the sample). The key itself is the same string either way.
+    """
+
+
+def canonical_json(value: Any) -> str:
+    """``value`` as the cache key writes it: sorted keys, no spaces, non-ASCII kept."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def cache_key(
     *,
     model: str,
     messages: list[dict[str, str]],
-    schema: dict[str, Any],
+    schema: dict[str, Any] | Canonical,
     params: dict[str, Any],
     prompt: str,
 ) -> str:
-    """A stable hex digest of a request; dict order and whitespace do not matter."""
-    canonical = json.dumps(
-        {
-            "model": model,
-            "messages": messages,
-            "schema": schema,
-            "params": params,
-            "prompt": prompt,
-        },
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
+    """A stable hex digest of a request; dict order and whitespace do not matter.
+
+    It hashes ``canonical_json({"messages": ..., "model": ..., "params": ..., "prompt": ...,
+    "schema": ...})``, written out part by part in that (sorted) order, so that a ``schema``
+    given as `Canonical` text goes in without being encoded again: the same text, the same key.
+    """
+    schema_json = schema if isinstance(schema, Canonical) else canonical_json(schema)
+    canonical = (
+        f'{{"messages":{canonical_json(messages)},"model":{canonical_json(model)},'
+        f'"params":{canonical_json(params)},"prompt":{canonical_json(prompt)},'
+        f'"schema":{schema_json}}}'
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
