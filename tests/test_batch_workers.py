@@ -172,7 +172,9 @@ def test_killing_the_parent_kills_its_workers_and_a_rerun_does_only_the_rest(
         for path in done:  # everything visible is whole
             assert json.loads(path.read_text(encoding="utf-8"))["batch"]["input_sha256"]
         before = settled_requests(api)
-        assert before - len(done) <= 4  # at most the four in flight were lost
+        # at most the documents in flight were lost: 4 requests and 2 documents prepared ahead
+        # (a document whose answer had come back but was not written yet counts among them)
+        assert before - len(done) <= 4 + 4 // 2
 
         rerun = subprocess.run(
             [*command, "--workers", "2"], env=env, capture_output=True, text=True, timeout=60

@@ -98,6 +98,10 @@ class AdaptiveLimiter:
             self._next_token = start + 60.0 * tokens / self.tpm
         self.requests += 1
         self._recent.append(start)
+        # Only the last minute is ever read (`_observed_rpm`): without a 429 nothing else trims
+        # it, and a batch's limiter would keep one timestamp per request (~3 MB per 100,000).
+        while self._recent[0] < start - 60.0:
+            self._recent.popleft()
         wait = start - now
         if wait > 0:
             self.waited += wait
