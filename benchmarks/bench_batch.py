@@ -333,7 +333,7 @@ def main() -> None:
                 if first["succeeded"] != count:  # before the second run rewrites errors.jsonl
                     errors = (out / "errors.jsonl").read_text(encoding="utf-8")
                     raise SystemExit(f"{count}x{concurrency}: not all succeeded: {first}\n{errors}")
-                before = stats(base_url)["chat_requests"]
+                before = seen["chat_requests"]
                 second = run_child(
                     base_url, source, out, cache, concurrency, args.workers, args.transport
                 )

@@ -11,7 +11,7 @@ import pytest
 from pydantic import BaseModel
 
 from toolkit.errors import LLMOutputInvalid
-from toolkit.llm import _SURELY_WIDE, StructuredLLM, estimate_tokens
+from toolkit.llm import _WIDE_BLOCKS, StructuredLLM, estimate_tokens
 from toolkit.testing import FakeLLM
 
 
@@ -84,7 +84,7 @@ def test_estimate_tokens_counts_wide_characters_as_one_lookup_per_character_woul
     # The fast path skips the lookup for whole blocks: every code point in them must be wide.
     in_fast_blocks = [
         chr(code)
-        for low, high in re.findall(r"\\u(\w{4})-\\u(\w{4})", _SURELY_WIDE.pattern)
+        for low, high in re.findall(r"\\u(\w{4})-\\u(\w{4})", _WIDE_BLOCKS)
         for code in range(int(low, 16), int(high, 16) + 1)
     ]
     assert len(in_fast_blocks) > 30000

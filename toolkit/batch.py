@@ -75,7 +75,7 @@ from toolkit.errors import ConfigError, InputError
 from toolkit.inputs import Document, InputProblem, InputSet, documents_from, open_inputs
 from toolkit.llm import StructuredLLM
 from toolkit.pipeline import DEFAULT_NUMBERS, DEFAULT_REPAIR_ROUNDS, PROMPTS
-from toolkit.prompts import load_prompt
+from toolkit.prompts import load_prompt_set
 from toolkit.ratelimit import AdaptiveLimiter
 from toolkit.settings import Settings, load_settings
 from toolkit.summary import NumbersMode, SummaryReport
@@ -276,8 +276,8 @@ def summarize_many(
 def current_prompt_refs() -> dict[str, str]:
     """``id -> id@version`` of the pipeline's prompts and their partials as they are now."""
     refs: dict[str, str] = {}
-    for name in PROMPTS:
-        for ref in load_prompt(name).refs:
+    for prompt in load_prompt_set(PROMPTS).values():
+        for ref in prompt.refs:
             refs[ref.split("@", 1)[0]] = ref
     return refs
 

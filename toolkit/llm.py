@@ -973,5 +973,4 @@ _WIDE_BLOCKS = (
     r"\u3000-\u303e\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3"
     r"\uff01-\uff60\uffe0-\uffe6"
 )
-_SURELY_WIDE = re.compile(f"[{_WIDE_BLOCKS}]+")
 _NEITHER_WIDE_NOR_ASCII = re.compile(f"[^\\x00-\\x7f{_WIDE_BLOCKS}]")

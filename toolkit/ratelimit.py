@@ -98,10 +98,9 @@ class AdaptiveLimiter:
             self._next_token = start + 60.0 * tokens / self.tpm
         self.requests += 1
         self._recent.append(start)
-        # Only the last minute is ever read (`_observed_rpm`): without a 429 nothing else trims
-        # it, and a batch's limiter would keep one timestamp per request (~3 MB per 100,000).
-        while self._recent[0] < start - 60.0:
-            self._recent.popleft()
+        # Only the last minute is ever read (`_observed_rpm`): without a 429 nothing else would
+        # trim it, and a batch's limiter would keep one timestamp per request (~3 MB per 100,000).
+        self._forget_before(start - 60.0)
         wait = start - now
         if wait > 0:
             self.waited += wait
@@ -160,9 +159,12 @@ class AdaptiveLimiter:
     def _observed_rpm(self) -> float:
         """Requests booked over the last minute, per minute (at least ``min_rpm``)."""
         now = self._clock()
-        while self._recent and self._recent[0] < now - 60.0:
-            self._recent.popleft()
+        self._forget_before(now - 60.0)
         if not self._recent:
             return self.min_rpm
         span = max(now - self._recent[0], 1.0)
         return max(self.min_rpm, len(self._recent) * 60.0 / span)
+
+    def _forget_before(self, moment: float) -> None:
+        while self._recent and self._recent[0] < moment:
+            self._recent.popleft()
