@@ -2,8 +2,9 @@
 
 `toolkit.cache.cache_key` takes a response schema already encoded (`Canonical`, once per class in
 the LLM layer) and must give the key the plain encoding gives, or existing caches would miss.
-`toolkit.llm._as_extra_body` hands every parameter but ``model`` to the openai SDK as
-``extra_body`` and must make the SDK send the bytes it sends for the plain call.
+`toolkit.llm._chat_body` builds the body the LLM layer posts through the SDK's ``client.post``
+instead of calling ``chat.completions.create``: the SDK must send the bytes ``create`` sends, and
+a call through the LLM layer must not import the SDK's resources (what ``client.chat`` does).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import asyncio
 import hashlib
 import inspect
 import json
+import subprocess
+import sys
 from decimal import Decimal
 from typing import Any
 
@@ -19,10 +22,11 @@ import httpx
 import openai
 import pytest
 from openai.resources.chat import AsyncCompletions, Completions
+from openai.types.chat import ChatCompletion
 from pydantic import BaseModel
 
 from toolkit.cache import Canonical, cache_key, canonical_json
-from toolkit.llm import _BODY_ORDER, _as_extra_body, _canonical_schema, schema_of
+from toolkit.llm import _BODY_ORDER, _CHAT_PATH, _canonical_schema, _chat_body, schema_of
 
 
 class Figure(BaseModel):
@@ -174,48 +178,55 @@ def _wire(request: httpx.Request) -> bytes:
     return start + headers + request.content
 
 
-def _sent_async(kwargs: dict[str, Any]) -> bytes:
+def _client(seen: list[httpx.Request], *, sync: bool) -> Any:
+    options: dict[str, Any] = {
+        "api_key": "k",
+        "base_url": "http://127.0.0.1:9/v1",
+        "max_retries": 0,
+    }
+    if sync:
+        return openai.OpenAI(**options, http_client=httpx.Client(transport=_capture(seen)))
+    return openai.AsyncOpenAI(**options, http_client=httpx.AsyncClient(transport=_capture(seen)))
+
+
+def _sent(kwargs: dict[str, Any], *, sync: bool, posted: bool) -> tuple[bytes, object]:
+    """What the SDK sends for ``kwargs``, through ``create`` or ``post`` of `_chat_body`."""
     seen: list[httpx.Request] = []
+    client = _client(seen, sync=sync)
+    if sync:
+        if posted:
+            answer = client.post(_CHAT_PATH, body=_chat_body(kwargs), cast_to=ChatCompletion)
+        else:
+            answer = client.chat.completions.create(**kwargs)
+        client.close()
+    else:
 
-    async def send() -> None:
-        client = openai.AsyncOpenAI(
-            api_key="k",
-            base_url="http://127.0.0.1:9/v1",
-            max_retries=0,
-            http_client=httpx.AsyncClient(transport=_capture(seen)),
-        )
-        await client.chat.completions.create(**kwargs)
-        await client.close()
+        async def send() -> object:
+            if posted:
+                found = await client.post(
+                    _CHAT_PATH, body=_chat_body(kwargs), cast_to=ChatCompletion
+                )
+            else:
+                found = await client.chat.completions.create(**kwargs)
+            await client.close()
+            return found
 
-    asyncio.run(send())
+        answer = asyncio.run(send())
     (request,) = seen
-    return _wire(request)
+    return _wire(request), answer
 
 
-def _sent_sync(kwargs: dict[str, Any]) -> bytes:
-    seen: list[httpx.Request] = []
-    client = openai.OpenAI(
-        api_key="k",
-        base_url="http://127.0.0.1:9/v1",
-        max_retries=0,
-        http_client=httpx.Client(transport=_capture(seen)),
-    )
-    client.chat.completions.create(**kwargs)
-    client.close()
-    (request,) = seen
-    return _wire(request)
-
-
+@pytest.mark.parametrize("sync", [False, True], ids=["async", "sync"])
 @pytest.mark.parametrize("case", list(_CASES))
-def test_parameters_as_extra_body_send_the_same_bytes(case: str) -> None:
+def test_the_posted_body_sends_the_bytes_create_sends(case: str, sync: bool) -> None:
     kwargs = _CASES[case]
-    fast = _as_extra_body(kwargs)
-    # the SDK walks only an empty message list and the model name
-    assert fast["messages"] == [] and fast["model"] == kwargs["model"]
-    assert set(fast) == {"messages", "model", "extra_body"}
-    for sent in (_sent_async, _sent_sync):
-        assert sent(fast) == sent(kwargs)  # byte for byte: key order, spacing, unicode
-    assert kwargs == _CASES[case] and kwargs["messages"] is not fast["messages"]
+    body = _chat_body(kwargs)
+    assert body is not None and list(body)[:2] == ["messages", "model"]
+    wire, answer = _sent(kwargs, sync=sync, posted=True)
+    expected_wire, expected_answer = _sent(kwargs, sync=sync, posted=False)
+    assert wire == expected_wire  # byte for byte: URL, headers, key order, spacing, unicode
+    assert type(answer) is ChatCompletion and answer == expected_answer
+    assert kwargs == _CASES[case] and body["messages"] is kwargs["messages"]  # nothing copied
 
 
 class Choice(BaseModel):
@@ -225,7 +236,7 @@ class Choice(BaseModel):
 @pytest.mark.parametrize(
     "change",
     [
-        {"extra_body": {"seed": 1}},  # the caller's own extra_body is not overwritten
+        {"extra_body": {"seed": 1}},  # the caller's own extra_body: create merges it
         {"seed": 1},  # not a listed parameter: the SDK places (or refuses) it itself
         {"messages": tuple(_MESSAGES)},  # the SDK turns a tuple into a list itself
         {"tools": (_TOOLS[0],)},
@@ -233,13 +244,36 @@ class Choice(BaseModel):
     ],
     ids=["extra_body", "unlisted", "tuple-messages", "tuple-tools", "object"],
 )
-def test_kwargs_the_shortcut_cannot_keep_identical_are_passed_unchanged(
-    change: dict[str, Any],
-) -> None:
-    kwargs = {**_CASES["tools"], **change}
-    assert _as_extra_body(kwargs) is kwargs
+def test_kwargs_only_create_can_send_get_no_body(change: dict[str, Any]) -> None:
+    assert _chat_body({**_CASES["tools"], **change}) is None
     without_model = {k: v for k, v in _CASES["tools"].items() if k != "model"}
-    assert _as_extra_body(without_model) is without_model  # the SDK names what is missing
+    assert _chat_body(without_model) is None  # create names what is missing
+
+
+def test_a_call_through_the_llm_layer_does_not_import_the_sdks_resources() -> None:
+    # In a fresh interpreter: ``client.chat`` would import every resource module (0.1-0.15 s).
+    script = """
+import asyncio, sys
+from pydantic import BaseModel
+from tests.fake_openai import FakeOpenAI, tool_call
+from toolkit.llm import LLMClient
+from toolkit.settings import Settings
+
+class Revenue(BaseModel):
+    company: str
+
+with FakeOpenAI([tool_call({"company": "快手"})] * 2) as fake:
+    settings = Settings(openai_api_key="k", openai_base_url=fake.base_url, model="m")
+    with LLMClient(settings, use_cache=False) as llm:
+        messages = [{"role": "user", "content": "快手"}]
+        one = llm.structured(Revenue, messages, prompt="p@1")
+        two = asyncio.run(llm.astructured(Revenue, messages, prompt="p@1"))
+print(one.company, two.company, len(fake.requests), "openai.resources" in sys.modules)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.split() == ["快手", "快手", "2", "False"]
 
 
 @pytest.mark.parametrize("create", [AsyncCompletions.create, Completions.create])

@@ -434,13 +434,11 @@ def batch_gc() -> Iterator[None]:
 def preload() -> None:
     """Build, before the workers are forked, what each of them would otherwise build for itself.
 
-    Two things every worker needs and builds on first use: the lexicon (parsing it compiles its
-    term patterns: 0.05-0.09 s of CPU) and the openai SDK's chat resource, which
-    ``AsyncOpenAI.chat`` imports on first access (0.15-0.3 s). Built once here, they are shared
-    by every fork, as the imports are; a batch on two workers spends 0.2-0.4 s of CPU less.
+    The lexicon: every worker needs it for its first document, and parsing it compiles its term
+    patterns (0.05-0.09 s of CPU). Built once here, it is shared by every fork, as the imports
+    are. (The openai SDK's chat resource, 0.1-0.15 s to import, used to be built here too; the
+    LLM layer no longer imports it, see `toolkit.llm._chat_body`.)
     """
-    import openai.resources.chat  # noqa: F401  (what `client.chat` imports lazily)
-
     load_lexicon()
 
 
