@@ -1,7 +1,8 @@
-"""Two shortcuts of the batch's CPU work give what the plain forms gave.
+"""Shortcuts of the batch's CPU work give what the plain forms gave.
 
 `estimate_tokens` counts wide characters without copying the text;
-`toolkit.batch_workers.preload` builds before the fork what every worker needs. (That the
+`toolkit.batch_workers.preload` builds before the fork what every worker needs; every batch
+client shares one TLS context, httpx's default, built in a thread when the batch starts. (That the
 request path's own body sends the bytes the SDK's ``create`` sends:
 tests/test_llm_request_shortcuts.py.)
 """
@@ -9,9 +10,12 @@ tests/test_llm_request_shortcuts.py.)
 from __future__ import annotations
 
 import math
+import ssl
 import subprocess
 import sys
 import unicodedata
+
+import httpx
 
 from toolkit.llm import estimate_tokens
 
@@ -30,16 +34,44 @@ def test_estimate_tokens_equals_its_definition_on_every_code_point() -> None:
 
 
 def test_preload_builds_what_every_forked_worker_needs() -> None:
-    # In a fresh interpreter: this one has imported and loaded both long ago.
+    # In a fresh interpreter: this one has imported and loaded all of it long ago.
     script = """
-import sys
+import threading
+from toolkit import batch_client
 from toolkit.batch_workers import preload
 from toolkit.lexicon import load_lexicon
+batch_client.start_tls_context()  # as a batch does when it starts
+building = any(t.name == "verisum-tls" for t in threading.enumerate())
 before = load_lexicon.cache_info().currsize
 preload()
-print(before, load_lexicon.cache_info().currsize)
+threads = [t.name for t in threading.enumerate() if t.name == "verisum-tls"]
+print(before, load_lexicon.cache_info().currsize, threads, batch_client._TLS._context is not None)
 """
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
     )
-    assert done.stdout.strip() == "0 1"
+    # the lexicon loaded, the TLS context built and its thread gone before any fork
+    assert done.stdout.strip() == "0 1 [] True"
+
+
+def test_every_batch_client_shares_httpx_s_default_tls_context() -> None:
+    from toolkit.batch_client import _TLSContext, http_client
+
+    async def hook(_: object) -> None:
+        return None
+
+    shared = _TLSContext()
+    shared.start()
+    context = shared.get()
+    assert shared.get() is context  # built once
+    default = httpx.create_ssl_context()  # what each client used to build for itself
+    assert context.verify_mode == default.verify_mode == ssl.CERT_REQUIRED
+    assert context.check_hostname and default.check_hostname
+    assert context.cert_store_stats() == default.cert_store_stats()  # the same CA bundle
+    assert _TLSContext().get().cert_store_stats() == default.cert_store_stats()  # never started
+
+    from toolkit import batch_client
+
+    first, second = http_client(hook, hook), http_client(hook, hook)
+    transports = [c._transport for c in (first, second)]  # type: ignore[attr-defined]
+    assert all(t.ssl_context is batch_client.tls_context() for t in transports)

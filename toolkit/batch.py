@@ -60,7 +60,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from toolkit import batch_workers
-from toolkit.batch_client import PacedLLMClient
+from toolkit.batch_client import PacedLLMClient, start_tls_context
 from toolkit.batch_output import OutputDir, file_name
 from toolkit.batch_workers import (
     JobOptions,
@@ -369,6 +369,8 @@ class _Run:
         self.out = OutputDir(out)
         self.options = options
         self.settings = settings if settings is not None else load_settings()
+        if llm is None and options.engine == "live":
+            start_tls_context()  # the batch client's, on the other core (`_TLSContext`)
         self.limiter = limiter or AdaptiveLimiter(rpm=options.rpm, tpm=options.tpm)
         self.concurrency = self._concurrency()
         self.workers = self._workers(llm is not None, limiter is not None)

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -99,11 +101,59 @@ def http_client(
     """An httpx client with the pacing hooks, on aiohttp's transport when it is installed."""
     hooks: dict[str, list[Callable[..., Any]]] = {"request": [before], "response": [after]}
     if AiohttpTransport is None:  # httpx-aiohttp is not installed: httpx's own transport
-        return openai.DefaultAsyncHttpxClient(event_hooks=hooks)
+        return openai.DefaultAsyncHttpxClient(event_hooks=hooks, verify=tls_context())
     # The SDK's defaults (connection limits, timeout, redirects), as DefaultAioHttpClient has.
     return _AioHttpClient(
-        event_hooks=hooks, transport=_AiohttpTransport(limits=openai.DEFAULT_CONNECTION_LIMITS)
+        event_hooks=hooks,
+        transport=_AiohttpTransport(verify=tls_context(), limits=openai.DEFAULT_CONNECTION_LIMITS),
     )
+
+
+class _TLSContext:
+    """The TLS context of the batch's HTTP clients: httpx's default one, built once per batch,
+    in a thread started before it is needed.
+
+    Why: building it loads the CA bundle, 20 ms that each worker process paid before its first
+    request and that held every first request back. OpenSSL loads the bundle without the GIL,
+    so a thread started when the batch starts builds it on the other core while the batch
+    reads its inputs and loads the lexicon; the workers, forked after `get` has joined that
+    thread, inherit it (as they inherit aiohttp's own default contexts, built at import).
+    `get` builds it in place when nothing started it. One context serves every client and
+    connection (an `ssl.SSLContext` is meant to be shared); it is httpx's default
+    (``httpx.create_ssl_context()``: certifi's CA bundle, or ``SSL_CERT_FILE``/``SSL_CERT_DIR``),
+    exactly what each client built for itself before.
+    """
+
+    def __init__(self) -> None:
+        self._context: ssl.SSLContext | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def _build(self) -> None:
+        self._context = httpx.create_ssl_context()
+
+    def start(self) -> None:
+        """Begin building it in the background (once)."""
+        with self._lock:
+            if self._context is None and self._thread is None:
+                self._thread = threading.Thread(target=self._build, name="verisum-tls", daemon=True)
+                self._thread.start()
+
+    def get(self) -> ssl.SSLContext:
+        """The context: waits for the background build, or builds it now."""
+        with self._lock:
+            if self._thread is not None:
+                self._thread.join()
+                self._thread = None
+            if self._context is None:  # never started, or the thread failed: build it here
+                self._build()
+            assert self._context is not None
+            return self._context
+
+
+_TLS = _TLSContext()
+start_tls_context = _TLS.start
+tls_context = _TLS.get
 
 
 class _SetCookieJar(httpx.Cookies):

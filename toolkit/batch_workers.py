@@ -50,7 +50,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
-from toolkit.batch_client import PacedLLMClient
+from toolkit.batch_client import PacedLLMClient, tls_context
 from toolkit.batch_output import OutputDir
 from toolkit.errors import LLMUnavailable, VerisumError
 from toolkit.lexicon import load_lexicon
@@ -435,11 +435,14 @@ def preload() -> None:
     """Build, before the workers are forked, what each of them would otherwise build for itself.
 
     The lexicon: every worker needs it for its first document, and parsing it compiles its term
-    patterns (0.05-0.09 s of CPU). Built once here, it is shared by every fork, as the imports
-    are. (The openai SDK's chat resource, 0.1-0.15 s to import, used to be built here too; the
-    LLM layer no longer imports it, see `toolkit.llm._chat_body`.)
+    patterns (0.05-0.09 s of CPU). The batch client's TLS context (`toolkit.batch_client.
+    tls_context`: 20 ms, built in a thread since the batch started, joined here so that no
+    thread runs across the fork). Built once here, both are shared by every fork, as the
+    imports are. (The openai SDK's chat resource, 0.1-0.15 s to import, used to be built here
+    too; the LLM layer no longer imports it, see `toolkit.llm._chat_body`.)
     """
     load_lexicon()
+    tls_context()
 
 
 class _RelayingLimiter(AdaptiveLimiter):
