@@ -340,6 +340,15 @@ class _Pipeline:
         if self.options.numbers == "grounded":
             self.tagged = tag_source(view, extract_quantities(view))
             view = self.tagged.text
+        self.timer.add("prepare", t0)
+
+        draft, chunks = yield from self._draft(view)
+
+        # The source is prepared for checking after the draft's request, not before: nothing
+        # before that request needs it, and under a batch's concurrency every millisecond of CPU
+        # before a request delays it (the first requests of a batch went out ~4 ms per document
+        # later). The same checker, the same verdicts.
+        t0 = time.perf_counter()
         checker = ItemChecker(
             self.text,
             doc_date=self.options.doc_date,
@@ -347,8 +356,6 @@ class _Pipeline:
             evidence_source=SourceText(self.text, normalized),
         )
         self.timer.add("prepare", t0)
-
-        draft, chunks = yield from self._draft(view)
 
         self._say("verify", "checking every number against the source")
         t0 = time.perf_counter()
