@@ -333,11 +333,12 @@ class _Pipeline:
     def run(self) -> Pipeline:
         started = time.perf_counter()
         self._check_input()
-        self._say("prepare", "normalizing and extracting quantities")
+        grounded = self.options.numbers == "grounded"
+        self._say("prepare", "normalizing and tagging quantities" if grounded else "normalizing")
         t0 = time.perf_counter()
         normalized = normalize(self.text)
         view = normalized.text
-        if self.options.numbers == "grounded":
+        if grounded:
             self.tagged = tag_source(view, extract_quantities(view))
             view = self.tagged.text
         self.timer.add("prepare", t0)
