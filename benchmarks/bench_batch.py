@@ -15,8 +15,9 @@ again. Printed, all measured in this run:
   at concurrency 32);
 * where the wall time outside the steady part went: ``start s``, from the call of
   `summarize_many` to the first request the server received (settings, prompt versions, the
-  lexicon, forking the workers, the first documents' prompts), and ``tail s``, from the last answer to the return (the last verification,
-  ``summaries.jsonl``, ``run.json``, closing the workers);
+  lexicon, forking the workers, the first documents' prompts), and ``tail s``, from the last
+  answer to the return (the last verification, ``summaries.jsonl``, ``run.json``, closing the
+  workers);
 * the worker processes used (``--workers``, default: the library's choice, see
   `toolkit.batch_workers.default_workers`);
 * verisum's own CPU time per document (the child's CPU after imports plus that of its worker

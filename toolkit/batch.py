@@ -8,9 +8,9 @@ summarize``). Around it, this module adds what a long batch needs:
   ``VERISUM_CONCURRENCY`` you set): the client's request semaphore is set to it, and every
   HTTP attempt passes one shared `AdaptiveLimiter` (RPM/TPM, slowing down on 429s);
 * **documents prepared ahead**: against an endpoint, up to ``concurrency // 2`` more documents
-  than requests are in flight (`lookahead`), so the next documents' numbers are extracted
-  while every request slot waits on the endpoint, and a freed slot's next request needs no
-  extraction first (measured: see `lookahead`);
+  than requests are in flight (`lookahead`), so the next documents' requests are built while
+  every request slot waits on the endpoint, and a freed slot's next request goes out at once
+  (measured: see `lookahead`);
 * **worker processes** (`toolkit.batch_workers`): with ``workers`` > 1 the documents in flight
   are shared by that many forked processes, each an event loop with its own paced client, so a
   batch uses more than one core; this process keeps the inputs, resume checks, retries, counts,
@@ -296,13 +296,16 @@ def default_concurrency(settings: Settings, engine: Engine = "live") -> int:
 def lookahead(concurrency: int, settings: Settings, *, own_client: bool, engine: Engine) -> int:
     """Documents admitted beyond ``concurrency``; their requests wait for a slot.
 
-    Why: a document holds its request slot while its numbers are extracted (~5 ms of CPU) and
-    its answer verified, and under load it also waits its turn for the CPU. With documents
-    extracted ahead, a freed slot's next request goes out at once, and the cores work while
-    every slot waits on the endpoint. Measured with ``benchmarks/bench_batch.py``, interleaved
-    runs: 500 documents at concurrency 32 on 2 workers, efficiency 0.50/0.52/0.51/0.57/0.53
-    without, 0.60/0.62/0.64/0.58/0.58 with ``concurrency // 2`` (``concurrency`` more: no
-    better); at concurrency 8 in one process 0.85/0.85 without, 0.91/0.92 with.
+    Why: a document would hold its request slot while its request is built (the text
+    normalized and cut into parts, the prompt rendered: a few ms of CPU, longer when it waits
+    its turn for the CPU under load). With documents built ahead, a freed slot's next request
+    goes out at once, and the cores work while every slot waits on the endpoint. (Each one's
+    source is prepared for checking only after its draft's answer, `toolkit.pipeline`.)
+    Measured with ``benchmarks/bench_batch.py``, interleaved runs (when the numbers were still
+    extracted before the request): 500 documents at concurrency 32 on 2 workers, efficiency
+    0.50/0.52/0.51/0.57/0.53 without, 0.60/0.62/0.64/0.58/0.58 with ``concurrency // 2``
+    (``concurrency`` more: no better); at concurrency 8 in one process 0.85/0.85 without,
+    0.91/0.92 with.
 
     Only when this batch's own client bounds the requests (not with a given ``llm``), against
     an endpoint (the embedded model answers in minutes: a Ctrl-C would wait for those

@@ -516,7 +516,7 @@ async def _serve(sock: socket.socket, config: WorkerConfig) -> None:
                 jobs.add(task)
                 task.add_done_callback(jobs.discard)
                 # Let it start before reading the next job: a burst of jobs (the batch's start)
-                # would otherwise all extract their numbers before the first request goes out.
+                # would otherwise all build their requests before the first request goes out.
                 await asyncio.sleep(0)
             elif kind == "limited":
                 limiter.relayed_rate_limit(message[1])
