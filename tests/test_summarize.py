@@ -472,3 +472,27 @@ def test_a_failed_translation_leaves_the_items_to_repair_and_dropping() -> None:
     assert [d.item.id for d in report.dropped] == ["b1"] and not report.bullets
     # a headline cannot be left out; with no bullet to replace it, it stays, marked
     assert report.headline.status is ItemStatus.FLAGGED
+
+
+def test_the_source_is_prepared_for_checking_only_after_the_drafts_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # In a batch every millisecond of CPU before a request delays it; nothing before the draft's
+    # request needs the source's numbers, so they are extracted after its answer.
+    from toolkit import pipeline
+
+    events: list[str] = []
+
+    class RecordingChecker(pipeline.ItemChecker):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            events.append("source prepared")
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def answer(model: type[BaseModel], messages: list[dict[str, str]]) -> BaseModel:
+        events.append(f"asked for {model.__name__}")
+        return draft(DraftBullet(part=1, zh=REVENUE_ZH, en=RIGHT_EN), USERS)(model, messages)
+
+    monkeypatch.setattr(pipeline, "ItemChecker", RecordingChecker)
+    report = summarize(SAMPLE, doc_id="k", llm=FakeLLM([answer]))
+    assert events == ["asked for DraftSummary", "source prepared"]
+    assert report.final.supported == report.final.quantities > 0
