@@ -32,7 +32,7 @@ from tests.batch_support import (
     settled_requests,
 )
 from tests.fake_batch_api import ANSWERS, FakeBatchAPI, always, first, fit, when_text
-from toolkit import summarize_many
+from toolkit import batch_client, summarize_many
 from toolkit.batch import default_concurrency
 from toolkit.batch_output import OutputDir, file_name, read_jsonl, write_atomic
 from toolkit.batch_workers import YOUNG_GC_THRESHOLD
@@ -312,6 +312,28 @@ def test_an_endpoint_that_only_fails_ends_with_every_document_in_errors(
     assert {r["error"] for r in rows} == {"LLMUnavailable"}
     assert requests < 40  # the breaker stopped sending long before every document was tried
     assert any("not sent" in r["message"] and r["attempts"] == 0 for r in rows)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_tls_certificates_that_cannot_be_loaded_fail_each_document_saying_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
+    monkeypatch.setattr(batch_client, "_TLS", batch_client._TLSContext())  # not built yet
+    docs = [doc(n) for n in range(3)]
+    with FakeBatchAPI() as api:
+        result = summarize_many(
+            docs,
+            out=tmp_path / "out",
+            settings=quick(api.base_url, tmp_path),
+            concurrency=8,
+            workers=workers,
+        )
+        requests = api.stats()["chat_requests"]
+    assert (result.counts.failed, result.exit_code, requests) == (3, 2, 0)
+    rows = list(read_jsonl(tmp_path / "out" / "errors.jsonl"))
+    assert {r["error"] for r in rows} == {"ConfigError"}
+    assert all("SSL_CERT_FILE=" in r["message"] and "missing.pem" in r["message"] for r in rows)
 
 
 # ---------------------------------------------------------------------- adaptive limiter

@@ -14,9 +14,12 @@ import ssl
 import subprocess
 import sys
 import unicodedata
+from pathlib import Path
 
 import httpx
+import pytest
 
+from toolkit.errors import ConfigError
 from toolkit.llm import estimate_tokens
 
 
@@ -75,3 +78,16 @@ def test_every_batch_client_shares_httpx_s_default_tls_context() -> None:
     first, second = http_client(hook, hook), http_client(hook, hook)
     transports = [c._transport for c in (first, second)]  # type: ignore[attr-defined]
     assert all(t.ssl_context is batch_client.tls_context() for t in transports)
+
+
+def test_certificates_that_cannot_be_loaded_are_a_config_error_naming_the_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from toolkit.batch_client import _TLSContext
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
+    shared = _TLSContext()
+    shared.start()  # fails in its thread, quietly: the error belongs to whoever needs the context
+    with pytest.raises(ConfigError, match=r"SSL_CERT_FILE=.*missing\.pem: No such file"):
+        shared.get()
+    assert "Exception in thread" not in capsys.readouterr().err

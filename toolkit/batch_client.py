@@ -24,7 +24,9 @@ that used the client before the loop ends (aiohttp sessions belong to their loop
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import ssl
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -38,6 +40,7 @@ try:
 except ImportError:  # pragma: no cover - an install without the batch transport
     AiohttpTransport = None  # type: ignore[assignment,misc]
 
+from toolkit.errors import ConfigError
 from toolkit.llm import LLMClient, estimate_tokens, retry_after_from_headers
 from toolkit.ratelimit import AdaptiveLimiter
 from toolkit.settings import Settings
@@ -129,31 +132,55 @@ class _TLSContext:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def _build(self) -> None:
-        self._context = httpx.create_ssl_context()
+    @staticmethod
+    def _build() -> ssl.SSLContext:
+        try:
+            return httpx.create_ssl_context()
+        except (OSError, ssl.SSLError) as exc:
+            # the one httpx used: SSL_CERT_FILE, else SSL_CERT_DIR, else certifi's bundle
+            variable = next(
+                (v for v in ("SSL_CERT_FILE", "SSL_CERT_DIR") if os.environ.get(v)), None
+            )
+            source = f"{variable}={os.environ[variable]}" if variable else "certifi's CA bundle"
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise ConfigError(f"cannot load TLS certificates from {source}: {reason}") from exc
+
+    def _build_in_background(self) -> None:
+        with contextlib.suppress(Exception):  # `get` builds it again and raises in its caller
+            self._context = self._build()
 
     def start(self) -> None:
         """Begin building it in the background (once)."""
         with self._lock:
             if self._context is None and self._thread is None:
-                self._thread = threading.Thread(target=self._build, name="verisum-tls", daemon=True)
+                self._thread = threading.Thread(
+                    target=self._build_in_background, name="verisum-tls", daemon=True
+                )
                 self._thread.start()
 
     def get(self) -> ssl.SSLContext:
-        """The context: waits for the background build, or builds it now."""
+        """The context: waits for the background build, or builds it now (`ConfigError` when
+        the certificates cannot be loaded, e.g. ``SSL_CERT_FILE`` names a missing file)."""
         with self._lock:
             if self._thread is not None:
                 self._thread.join()
                 self._thread = None
             if self._context is None:  # never started, or the thread failed: build it here
-                self._build()
-            assert self._context is not None
+                self._context = self._build()
             return self._context
 
 
 _TLS = _TLSContext()
-start_tls_context = _TLS.start
-tls_context = _TLS.get
+
+
+def start_tls_context() -> None:
+    """Begin building the batch clients' TLS context in the background (`_TLSContext`)."""
+    _TLS.start()
+
+
+def tls_context() -> ssl.SSLContext:
+    """The batch clients' TLS context (`_TLSContext.get`)."""
+    return _TLS.get()
 
 
 class _SetCookieJar(httpx.Cookies):
