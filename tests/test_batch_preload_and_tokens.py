@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from toolkit.batch_client import _TLSContext, http_client, tls_context
 from toolkit.errors import ConfigError
 from toolkit.llm import estimate_tokens
 
@@ -44,7 +45,6 @@ from toolkit import batch_client
 from toolkit.batch_workers import preload
 from toolkit.lexicon import load_lexicon
 batch_client.start_tls_context()  # as a batch does when it starts
-building = any(t.name == "verisum-tls" for t in threading.enumerate())
 before = load_lexicon.cache_info().currsize
 preload()
 threads = [t.name for t in threading.enumerate() if t.name == "verisum-tls"]
@@ -58,8 +58,6 @@ print(before, load_lexicon.cache_info().currsize, threads, batch_client._TLS._co
 
 
 def test_every_batch_client_shares_httpx_s_default_tls_context() -> None:
-    from toolkit.batch_client import _TLSContext, http_client
-
     async def hook(_: object) -> None:
         return None
 
@@ -73,18 +71,14 @@ def test_every_batch_client_shares_httpx_s_default_tls_context() -> None:
     assert context.cert_store_stats() == default.cert_store_stats()  # the same CA bundle
     assert _TLSContext().get().cert_store_stats() == default.cert_store_stats()  # never started
 
-    from toolkit import batch_client
-
     first, second = http_client(hook, hook), http_client(hook, hook)
     transports = [c._transport for c in (first, second)]  # type: ignore[attr-defined]
-    assert all(t.ssl_context is batch_client.tls_context() for t in transports)
+    assert all(t.ssl_context is tls_context() for t in transports)
 
 
 def test_certificates_that_cannot_be_loaded_are_a_config_error_naming_the_setting(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from toolkit.batch_client import _TLSContext
-
     monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
     shared = _TLSContext()
     shared.start()  # fails in its thread, quietly: the error belongs to whoever needs the context

@@ -628,12 +628,7 @@ class LLMClient:
                     with attempt:
                         tries += 1
                         try:
-                            body = _chat_body(kwargs)
-                            raw: object = (
-                                client.chat.completions.create(**kwargs)
-                                if body is None
-                                else client.post(_CHAT_PATH, body=body, cast_to=ChatCompletion)
-                            )
+                            raw: object = _send_chat(client, kwargs)
                         except json.JSONDecodeError as exc:
                             raise MalformedResponse(f"body is not JSON ({exc.msg})") from exc
                         response = _checked(raw)
@@ -658,12 +653,7 @@ class LLMClient:
                     with attempt:
                         tries += 1
                         try:
-                            body = _chat_body(kwargs)
-                            raw: object = await (
-                                client.chat.completions.create(**kwargs)
-                                if body is None
-                                else client.post(_CHAT_PATH, body=body, cast_to=ChatCompletion)
-                            )
+                            raw: object = await _send_chat(client, kwargs)
                         except json.JSONDecodeError as exc:
                             raise MalformedResponse(f"body is not JSON ({exc.msg})") from exc
                         response = _checked(raw)
@@ -875,6 +865,15 @@ def _chat_body(kwargs: dict[str, Any]) -> dict[str, Any] | None:
     ):
         return None
     return {name: kwargs[name] for name in _BODY_ORDER if name in kwargs}
+
+
+def _send_chat(client: openai.OpenAI | openai.AsyncOpenAI, kwargs: dict[str, Any]) -> Any:
+    """One chat request: ``post`` of `_chat_body` when it has one, else ``create`` (the result,
+    or for the async client the awaitable)."""
+    body = _chat_body(kwargs)
+    if body is None:
+        return client.chat.completions.create(**kwargs)
+    return client.post(_CHAT_PATH, body=body, cast_to=ChatCompletion)
 
 
 def _checked(response: object) -> ChatCompletion:
