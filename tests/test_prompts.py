@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.prompts import PromptError, load_prompt, load_prompts, prompts_dir
+from toolkit import prompts
+from toolkit.prompts import PromptError, load_prompt, load_prompt_set, load_prompts, prompts_dir
 
 GROUNDED_QUANTITY = {"tag": "q1", "zh": "166.5亿元", "en": "RMB16.65 billion"}
 
@@ -143,6 +144,29 @@ def test_partials_add_their_refs_and_variables(tmp_path: Path) -> None:
         {"role": "system", "content": "S"},
         {"role": "user", "content": "O"},
     ]
+
+
+def test_a_partial_two_prompts_include_is_parsed_once_until_it_is_edited(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed: list[str] = []
+    parse = prompts._parse
+    monkeypatch.setattr(
+        prompts, "_parse", lambda path, *rest: parsed.append(path.name) or parse(path, *rest)
+    )
+    write(tmp_path, "_part.j2", '+++\nid = "part"\nversion = 1\n+++\n{{ shared }}')
+    for name in ("a", "b"):
+        write(
+            tmp_path,
+            f"{name}.j2",
+            f'+++\nid = "{name}"\nversion = 1\n+++\n{{% block system %}}{{% include "_part.j2" %}}'
+            "{% endblock %}{% block user %}{{ own }}{% endblock %}",
+        )
+    assert load_prompt_set(["a", "b"], tmp_path)["b"].refs == ("b@1", "part@1")
+    assert sorted(parsed) == ["_part.j2", "a.j2", "b.j2"]
+
+    write(tmp_path, "_part.j2", '+++\nid = "part"\nversion = 2\n+++\n{{ shared }}!')
+    assert load_prompt_set(["a", "b"], tmp_path)["a"].refs == ("a@1", "part@2")
 
 
 def test_an_unknown_prompt_names_the_missing_file(tmp_path: Path) -> None:
