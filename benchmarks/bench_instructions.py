@@ -4,13 +4,15 @@ Run: ``.venv/bin/python benchmarks/bench_instructions.py [--quick] [--only prepa
 (needs ``valgrind``: ``apt install valgrind``; without it the benchmark says so and exits 0).
 
 Why: this machine is a VM whose speed changes from minute to minute. The same code measured
-10.4-17 ms of CPU per document in `bench_batch.py` within an hour (README, "Batch"), so a change
-worth 0.2 ms/doc took dozens of interleaved runs to see, and a figure in ms says as much about
-the VM's minute as about verisum. The number of instructions a document costs does not depend
-on the minute: valgrind's cachegrind (``--cache-sim=no``: it only counts) runs the same Python
-and counts every instruction it executes in user space. Two runs that differ only in the
-number of documents, N1 and N2, give the cost of one document as (I(N2) - I(N1)) / (N2 - N1):
-imports, warm-up and start-up cancel out.
+10.4-17 ms of CPU per document in `bench_batch.py` within an hour (`benchmarks/README.md`), so
+a change worth 0.2 ms/doc took dozens of interleaved runs to see, and a figure in ms says as
+much about the VM's minute as about verisum. The number of instructions a document costs does
+not depend on the minute: valgrind's cachegrind (``--cache-sim=no``: it only counts) runs the
+same Python and counts every instruction it executes in user space. Two runs that differ only
+in the number of documents, N1 and N2, give the cost of one document as (I(N2) - I(N1)) /
+(N2 - N1): imports, warm-up and start-up cancel out. The children run with a fixed
+``PYTHONHASHSEED``, so set and dict orders are the same in every run: the pipeline's count
+repeats exactly; the batch's by up to ~1 % (46.03–46.49 M), with the order in which answers arrive.
 
 Each workload runs on variants of the sample transcript (``examples/kuaishou-2024q1-call.txt``,
 a different first line each, so no cache answers):
