@@ -281,15 +281,9 @@ def main() -> None:
             f"{batch_ms - loop_ms:.1f} ms/doc"
         )
         return
-    server = subprocess.Popen(
-        [sys.executable, str(ROOT / "benchmarks" / "fake_endpoint.py"), "--delay", str(DELAY)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        port = int(server.stdout.readline().split()[1])
-        base_url = f"http://127.0.0.1:{port}/v1"
+    from fake_endpoint import serving  # here: the child runs need none of it
+
+    with serving(DELAY) as (base_url, server_pid):
         cores = os.cpu_count() or 1
         print(
             f"fake endpoint {base_url}, {DELAY * 1000:.0f} ms per answer; sample transcript "
@@ -317,12 +311,12 @@ def main() -> None:
                         row = {"id": f"doc-{n:05d}", "text": f"第{n}号文件\n{text}"}
                         handle.write(json.dumps(row, ensure_ascii=False) + "\n")
                 out, cache = folder / "out", folder / "cache"
-                server_cpu0 = process_cpu(server.pid)
+                server_cpu0 = process_cpu(server_pid)
                 stats(base_url, "/reset")
                 first = run_child(
                     base_url, source, out, cache, concurrency, args.workers, args.transport
                 )
-                server_ms = (process_cpu(server.pid) - server_cpu0) / count * 1000
+                server_ms = (process_cpu(server_pid) - server_cpu0) / count * 1000
                 seen = stats(base_url)
                 startup = seen["first_request"] - first["began"]
                 tail = first["ended"] - seen["last_answer"]
@@ -355,9 +349,6 @@ def main() -> None:
             )
             splits.append((f"{count}x{concurrency}", cpu_split(first, cpu_ms, server_ms)))
         print_splits(splits)
-    finally:
-        server.terminate()
-        server.wait()
 
 
 if __name__ == "__main__":

@@ -196,14 +196,9 @@ def main() -> None:
         print("valgrind is not installed (apt install valgrind): nothing measured")
         return
     sizes = QUICK_SIZES if args.quick else SIZES
-    server = subprocess.Popen(
-        [sys.executable, str(ROOT / "benchmarks" / "fake_endpoint.py"), "--delay", "0"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        base_url = f"http://127.0.0.1:{int(server.stdout.readline().split()[1])}/v1"
+    from fake_endpoint import serving  # here: the children need none of it
+
+    with serving(0.0) as (base_url, _):
         print(
             f"sample transcript {len(SAMPLE.read_text(encoding='utf-8'))} chars; "
             f"instructions by valgrind (cachegrind, user space); CPU natively, best of "
@@ -225,9 +220,6 @@ def main() -> None:
                 f"{per_doc / (ms * 1e6):>8.2f}   ({time.perf_counter() - started:.0f} s)",
                 flush=True,
             )
-    finally:
-        server.terminate()
-        server.wait()
 
 
 if __name__ == "__main__":

@@ -16,9 +16,10 @@ costs a ``bytes.find``, a dict lookup and a ``call_later``. The answer never dep
 messages (the recorded summary is the same for every document), exactly as in the slower fake.
 
 Run: ``python benchmarks/fake_endpoint.py --delay 0.2`` prints ``PORT <n>`` and serves until
-killed; ``GET /stats`` returns ``{"chat_requests": n, "max_in_flight": n, "first_request": t,
-"last_answer": t}`` (the most requests it held at once, and ``time.monotonic()`` of the first
-request and the last answer, since the last ``GET /reset``: a run's start-up and tail).
+killed (`serving` does that from Python: the benchmarks and the tests run it so). ``GET /stats``
+returns ``{"chat_requests": n, "max_in_flight": n, "first_request": t, "last_answer": t}`` (the
+most requests it held at once, and ``time.monotonic()`` of the first request and the last
+answer, since the last ``GET /reset``: a run's start-up and tail).
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ import asyncio
 import contextlib
 import json
 import re
+import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -155,6 +158,23 @@ async def serve(delay: float, port: int = 0) -> None:
     print(f"PORT {server.sockets[0].getsockname()[1]}", flush=True)
     async with server:
         await server.serve_forever()
+
+
+@contextlib.contextmanager
+def serving(delay: float) -> Iterator[tuple[str, int]]:
+    """This server in a child process, answering after ``delay`` seconds: yields its base URL
+    (``http://127.0.0.1:<port>/v1``) and its pid (whose CPU the batch benchmark reads); stops
+    it on exit."""
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--delay", str(delay)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        port = int(server.stdout.readline().split()[1])
+        yield f"http://127.0.0.1:{port}/v1", server.pid
+    finally:
+        server.terminate()
+        server.wait(10)
 
 
 def main() -> None:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -24,7 +22,8 @@ from httpx_aiohttp import AiohttpTransport
 
 import toolkit.batch
 import toolkit.batch_client
-from tests.batch_support import ROOT, doc, quick
+from benchmarks.fake_endpoint import serving
+from tests.batch_support import doc, quick
 from tests.fake_batch_api import FakeBatchAPI, completion
 from toolkit import summarize_many
 from toolkit.batch_output import read_jsonl
@@ -115,18 +114,8 @@ def test_without_httpx_aiohttp_the_batch_uses_httpx_transport(
 @pytest.fixture
 def endpoint() -> Iterator[str]:
     """``benchmarks/fake_endpoint.py`` in its own process, as the benchmark runs it."""
-    server = subprocess.Popen(
-        [sys.executable, str(ROOT / "benchmarks" / "fake_endpoint.py"), "--delay", "0.05"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        port = int(server.stdout.readline().split()[1])
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        server.wait(10)
+    with serving(0.05) as (base_url, _):
+        yield base_url.removesuffix("/v1")
 
 
 def _stats(root: str) -> dict[str, Any]:
