@@ -41,7 +41,8 @@ again. Printed, all measured in this run:
 ``--transport httpx`` runs the child with httpx's own transport instead of the aiohttp one
 `toolkit.batch_client` uses, to show the difference (everything else the same).
 
-Concurrency 1 uses 50 documents instead of 500 (500 would take 100 s by construction).
+Concurrency 1 runs 500 documents as the batch issue asks: 100 s by construction (``--quick``
+runs 20).
 
 What bounds the efficiency: finishing 32 documents every 0.2 s is 160 documents/s; at ``c`` ms
 of CPU per document (verisum's plus the fake server's, both printed) ``k`` cores manage at most
@@ -68,7 +69,7 @@ from cpu_split import PARTS
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "kuaishou-2024q1-call.txt"
 DELAY = 0.2
-CONFIGS = [(50, 1), (500, 8), (500, 32), (500, 64), (100, 64), (2000, 64)]
+CONFIGS = [(500, 1), (500, 8), (500, 32), (500, 64), (100, 64), (2000, 64)]
 QUICK = [(20, 1), (200, 8), (200, 32)]
 ROUNDS = 4
 
