@@ -375,7 +375,7 @@ class PreparedSource:
             return ()
         sign = feature[:1]
         if sign == "~" or sign == "#":  # rarer is stronger: idf over the source's contexts
-            rarity = min(2.0, math.log(1.0 + max(len(self.contexts), 1) / max(len(raw), 1)))
+            rarity = min(2.0, math.log(1.0 + len(self.contexts) / len(raw)))
             base = (SURFACE_BASE if sign == "~" else NUMBER_KEY_BASE) * rarity
         else:
             base = METRIC_BASE if self.lexicon.is_metric(feature) else MODIFIER_BASE
