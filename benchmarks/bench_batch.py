@@ -143,20 +143,15 @@ def layer_overhead(text: str, count: int = 100) -> tuple[float, float]:
     import asyncio
 
     sys.path.insert(0, str(ROOT))
-    from tests.fake_batch_api import ANSWERS, fit
+    from tests.fake_batch_api import canned
     from toolkit.batch import summarize_many
     from toolkit.pipeline import asummarize
     from toolkit.testing import FakeLLM
 
-    def canned(model: type, messages: list[dict[str, str]]) -> object:
-        schema = model.model_json_schema()  # type: ignore[attr-defined]
-        answer = fit(ANSWERS[model.__name__], schema, schema.get("$defs", {}))
-        return model.model_validate(answer)  # type: ignore[attr-defined]
-
     docs = [{"id": f"doc-{n}", "text": f"第{n}号文件\n{text}"} for n in range(count)]
 
     async def plain() -> None:
-        llm = FakeLLM([canned] * count)  # type: ignore[list-item]
+        llm = FakeLLM([canned] * count)
         for d in docs:
             await asummarize(d["text"], doc_id=d["id"], llm=llm)
 
@@ -168,7 +163,7 @@ def layer_overhead(text: str, count: int = 100) -> tuple[float, float]:
         asyncio.run(plain())
         loops.append((time.process_time() - cpu0) / count * 1000)
         with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
-            llm = FakeLLM([canned] * count)  # type: ignore[list-item]
+            llm = FakeLLM([canned] * count)
             cpu0 = time.process_time()
             summarize_many(docs, out=Path(tmp), llm=llm, concurrency=1, handle_signals=False)
             batches.append((time.process_time() - cpu0) / count * 1000)

@@ -88,20 +88,11 @@ def child(workload: str, count: int, base_url: str | None) -> None:
 
 
 async def _pipeline(warm: list[str], measured: list[str]) -> float:
-    from tests.fake_batch_api import ANSWERS, fit
+    from tests.fake_batch_api import canned
     from toolkit.pipeline import asummarize
     from toolkit.testing import FakeLLM
 
-    answers: dict[type, dict[str, Any]] = {}
-
-    def canned(model: Any, messages: list[dict[str, str]]) -> Any:
-        # the fitted answer once per model: the fake's own work is not the pipeline's
-        if model not in answers:
-            schema = model.model_json_schema()
-            answers[model] = fit(ANSWERS[model.__name__], schema, schema.get("$defs", {}))
-        return model.model_validate(answers[model])
-
-    llm = FakeLLM([canned] * (len(warm) + len(measured)))  # type: ignore[list-item]
+    llm = FakeLLM([canned] * (len(warm) + len(measured)))
     for n, text in enumerate(warm):
         await asummarize(text, doc_id=f"warm-{n}", llm=llm)
     cpu0 = time.process_time()

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from pydantic import BaseModel
+
 # A summary of examples/kuaishou-2024q1-call.txt whose every number verifies (no repair call).
 DRAFT: dict[str, Any] = {
     "headline_zh": "快手一季度日均支付用户数同比增长近九倍。",
@@ -360,6 +362,19 @@ def fit(value: Any, schema: dict[str, Any], defs: dict[str, Any]) -> Any:
             return value[: int(schema["maxLength"])]
         return value
     return {"integer": 1, "number": 1, "boolean": False, "string": "-"}.get(str(kind))
+
+
+_FITTED: dict[type[BaseModel], Any] = {}
+
+
+def canned(model: type[BaseModel], messages: list[dict[str, str]]) -> BaseModel:
+    """This fake's answer for ``model``, as a `toolkit.testing.FakeLLM` responder (the messages
+    do not matter, as for the server). Fitted once per class: a schema does not change, and the
+    benchmarks count the pipeline's CPU, not the fake's."""
+    if model not in _FITTED:
+        schema = model.model_json_schema()
+        _FITTED[model] = fit(ANSWERS[model.__name__], schema, schema.get("$defs", {}))
+    return model.model_validate(_FITTED[model])
 
 
 def completion(request: dict[str, Any]) -> dict[str, Any]:

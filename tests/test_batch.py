@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from pydantic import BaseModel
 
 import toolkit.batch
 from tests.batch_support import (
@@ -31,7 +30,7 @@ from tests.batch_support import (
     quick,
     settled_requests,
 )
-from tests.fake_batch_api import ANSWERS, FakeBatchAPI, always, first, fit, when_text
+from tests.fake_batch_api import FakeBatchAPI, always, canned, first, when_text
 from toolkit import batch_client, summarize_many
 from toolkit.batch import default_concurrency
 from toolkit.batch_output import OutputDir, file_name, read_jsonl, write_atomic
@@ -41,12 +40,6 @@ from toolkit.inputs import Document, InputProblem, open_inputs
 from toolkit.ratelimit import AdaptiveLimiter
 from toolkit.settings import Settings
 from toolkit.testing import FakeLLM
-
-
-def canned(model: type[BaseModel], messages: list[dict[str, str]]) -> BaseModel:
-    """The fake server's answer for ``model``, as `FakeLLM` responder."""
-    schema = model.model_json_schema()
-    return model.model_validate(fit(ANSWERS[model.__name__], schema, schema.get("$defs", {})))
 
 
 def fake_llm(answers: int = 200) -> FakeLLM:
